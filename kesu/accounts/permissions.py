@@ -1,0 +1,57 @@
+"""What each role may do. One table, checked by services; views only ask it what to show.
+
+Scope (which cases a user can see at all) lives in `kesu.cases.selectors.case_scope`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from kesu.accounts.models import Role
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+
+
+class Capability(StrEnum):
+    CASE_CREATE = "case.create"
+    CASE_WORK = "case.work"  # move through the workflow, notes, plans, communications
+    CASE_ASSIGN = "case.assign"
+    CASE_HANDOVER = "case.handover"
+    CASE_APPROVE_COMPENSATION = "case.approve_compensation"
+    CASE_SEE_ALL = "case.see_all"
+    CASE_SEE_INTERNAL = "case.see_internal"
+    PII_UNMASK = "pii.unmask"
+    ADMINISTER = "administer"
+
+
+_WORKER = {
+    Capability.CASE_CREATE,
+    Capability.CASE_WORK,
+    Capability.CASE_SEE_INTERNAL,
+    Capability.PII_UNMASK,
+}
+_LEAD = _WORKER | {
+    Capability.CASE_ASSIGN,
+    Capability.CASE_HANDOVER,
+    Capability.CASE_APPROVE_COMPENSATION,
+}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.AGENT: frozenset(_WORKER),
+    Role.HANDLER: frozenset(_WORKER),
+    Role.SUPERVISOR: frozenset(_LEAD),
+    Role.QUALITY: frozenset({Capability.CASE_SEE_ALL, Capability.CASE_SEE_INTERNAL}),
+    Role.MANAGER: frozenset(_LEAD | {Capability.CASE_SEE_ALL}),
+    Role.ADMIN: frozenset(_LEAD | {Capability.CASE_SEE_ALL, Capability.ADMINISTER}),
+}
+
+
+def has_capability(user: User, capability: Capability) -> bool:
+    """Whether the user's role grants the capability."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())

@@ -1,0 +1,138 @@
+"""Creating a case: validated input, customer, number, search index, first event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kesu.accounts.models import Department, Store, User
+from kesu.accounts.permissions import Capability, has_capability
+from kesu.cases import search
+from kesu.cases.models import (
+    Case,
+    Category,
+    Channel,
+    Customer,
+    ImpactGrade,
+    Product,
+    Severity,
+)
+from kesu.cases.numbering import next_case_number
+from kesu.cases.services.customers import customer_get_or_create
+from kesu.cases.services.events import event_append
+from kesu.core.errors import InvalidInput, PermissionDenied
+
+
+@dataclass
+class CaseInput:
+    """What a complaint says when it arrives (R-IN-2). Customer details or `customer`."""
+
+    channel: str
+    store: Store
+    description: str
+    customer: Customer | None = None
+    customer_name: str = ""
+    customer_phone: str = ""
+    customer_email: str = ""
+    customer_address: str = ""
+    received_at: dt.datetime | None = None
+    demand: str = ""
+    product: Product | None = None
+    product_model: str = ""
+    serial_number: str = ""
+    purchased_on: dt.date | None = None
+    order_number: str = ""
+    category: Category | None = None
+    subcategory: Category | None = None
+    severity: str = Severity.GENERAL
+    impact_grade: str = ImpactGrade.C
+    department: Department | None = None
+    assignee: User | None = None
+    extra_event_data: dict[str, object] = field(default_factory=dict)
+
+
+def _validate(data: CaseInput, now: dt.datetime) -> None:
+    if data.channel not in Channel.values:
+        raise InvalidInput(_("Choose a valid channel."), field="channel")
+    if not data.description.strip():
+        raise InvalidInput(_("Describe the complaint."), field="description")
+    if data.severity not in Severity.values:
+        raise InvalidInput(_("Choose a valid severity."), field="severity")
+    if data.impact_grade not in ImpactGrade.values:
+        raise InvalidInput(_("Choose a valid impact grade."), field="impact_grade")
+    if data.received_at and data.received_at > now + dt.timedelta(minutes=5):
+        raise InvalidInput(
+            _("The received time lies in the future."), field="received_at"
+        )
+    if data.purchased_on and data.purchased_on > timezone.localdate(now):
+        raise InvalidInput(
+            _("The purchase date lies in the future."), field="purchased_on"
+        )
+    if data.subcategory and data.subcategory.parent_id != getattr(
+        data.category, "pk", None
+    ):
+        raise InvalidInput(
+            _("The sub-category does not belong to the category."), field="subcategory"
+        )
+    if data.category and data.category.parent_id is not None:
+        raise InvalidInput(_("Choose a top-level category."), field="category")
+
+
+@transaction.atomic
+def case_create(*, data: CaseInput, by: User) -> Case:
+    """Receive a complaint: the receiving user becomes its first-contact owner (首问负责)."""
+    if not has_capability(by, Capability.CASE_CREATE):
+        raise PermissionDenied(_("Your role cannot receive complaints."))
+    now = timezone.now()
+    _validate(data, now)
+    customer = data.customer or customer_get_or_create(
+        name=data.customer_name,
+        phone=data.customer_phone,
+        email=data.customer_email,
+        address=data.customer_address,
+    )
+    received_at = data.received_at or now
+    case = Case(
+        number=next_case_number(received_at, data.store.time_zone),
+        received_at=received_at,
+        channel=data.channel,
+        customer=customer,
+        store=data.store,
+        description=data.description.strip(),
+        demand=data.demand.strip(),
+        product=data.product,
+        product_model=data.product_model.strip(),
+        serial_number=data.serial_number.strip(),
+        purchased_on=data.purchased_on,
+        order_number=data.order_number.strip(),
+        category=data.category,
+        subcategory=data.subcategory,
+        severity=data.severity,
+        impact_grade=data.impact_grade,
+        department=data.department,
+        owner=by,
+        assignee=data.assignee,
+        status_changed_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    case.search_text = search.search_text_for(case)
+    case.save(force_insert=True)
+    search.index_case(case)
+    event_append(
+        case=case,
+        type="case.received",
+        actor=by,
+        data={
+            "channel": data.channel,
+            "severity": data.severity,
+            **data.extra_event_data,
+        },
+        message=_("Complaint received as %(number)s.") % {"number": case.number},
+        visibility="customer",
+    )
+    return case

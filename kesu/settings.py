@@ -1,0 +1,228 @@
+"""Kesu settings: one module, every deployment value from a KESU_* variable.
+
+`.env.example` lists and explains each variable. Development defaults are safe to run on a
+laptop; with KESU_DEBUG=0 the secrets must be set or start-up stops with a clear message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from kesu.core.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME_DIR = Path(env_str("KESU_HOME", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("KESU_DEBUG", default=True)
+HTTPS = env_bool("KESU_HTTPS", default=not DEBUG)
+
+_DEV_SECRET = "kesu-dev-only-secret-key-never-use-in-production-0123456789"  # noqa: S105
+SECRET_KEY = env_str("KESU_SECRET_KEY", _DEV_SECRET if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set KESU_SECRET_KEY (50+ random characters) when KESU_DEBUG=0."
+    )
+
+# Personal data keys (R-SEC-2). KESU_PII_KEYS: comma-separated Fernet keys, newest first;
+# older keys stay for reading until `kesu reencrypt_pii` has rewritten every row.
+_DEV_PII_KEY = "a2VzdS1kZXYtb25seS1waWkta2V5LTMyLWJ5dGVzISE="
+PII_KEYS = env_list("KESU_PII_KEYS", [_DEV_PII_KEY] if DEBUG else [])
+BLIND_INDEX_KEY = env_str(
+    "KESU_BLIND_INDEX_KEY", "kesu-dev-blind-index-key" if DEBUG else ""
+)
+if not PII_KEYS or not BLIND_INDEX_KEY:
+    raise ImproperlyConfigured(
+        "Set KESU_PII_KEYS and KESU_BLIND_INDEX_KEY when KESU_DEBUG=0 "
+        "(generate them with `kesu genkeys`)."
+    )
+
+ALLOWED_HOSTS = env_list("KESU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("KESU_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "csp",
+    "kesu.core",
+    "kesu.accounts",
+    "kesu.privacy",
+    "kesu.cases",
+    "kesu.api",
+    "kesu.web",
+    "kesu.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "kesu.urls"
+WSGI_APPLICATION = "kesu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kesu.web.context_processors.kesu",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    default_sqlite = f"sqlite:///{HOME_DIR / 'kesu.sqlite3'}"
+    config: dict[str, object] = dict(
+        dj_database_url.parse(
+            env_str("KESU_DATABASE_URL", default_sqlite), conn_max_age=0
+        )
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        HOME_DIR.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
+        # BEGIN so two writers queue on busy_timeout instead of failing to upgrade a lock.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+        config.setdefault("TEST", {"NAME": str(HOME_DIR / "test.sqlite3")})
+    else:
+        config["CONN_MAX_AGE"] = env_int("KESU_DB_CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "cases:list"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("KESU_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("KESU_MEDIA_ROOT", str(HOME_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("KESU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Hardening (R-SEC-6).
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_bool("KESU_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = env_int("KESU_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+AXES_FAILURE_LIMIT = env_int("KESU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+EMAIL_HOST = env_str("KESU_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KESU_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("KESU_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("KESU_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("KESU_EMAIL_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("KESU_EMAIL_FROM", "kesu@localhost")
+EMAIL_BACKEND = env_str(
+    "KESU_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+
+# Business rules that differ per deployment.
+KESU_COMPENSATION_APPROVAL_THRESHOLD = env_int(
+    "KESU_COMPENSATION_APPROVAL_THRESHOLD", 500
+)
+KESU_PAGE_SIZE = env_int("KESU_PAGE_SIZE", 25)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("KESU_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
