@@ -1,7 +1,7 @@
 """Kesu settings: one module, every deployment value from a KESU_* variable.
 
-`.env.example` lists and explains each variable. Development defaults are safe to run on a
-laptop; with KESU_DEBUG=0 the secrets must be set or start-up stops with a clear message.
+`.env.example` lists and explains each variable. Development defaults are safe on a
+laptop; with KESU_DEBUG=0 the secrets must be set or start-up stops with a message.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ if not SECRET_KEY:
         "Set KESU_SECRET_KEY (50+ random characters) when KESU_DEBUG=0."
     )
 
-# Personal data keys (R-SEC-2). KESU_PII_KEYS: comma-separated Fernet keys, newest first;
-# older keys stay for reading until `kesu reencrypt_pii` has rewritten every row.
+# Personal data keys (R-SEC-2). KESU_PII_KEYS: comma-separated Fernet keys, newest
+# first; older keys stay for reading until `kesu reencrypt_pii` rewrote every row.
 _DEV_PII_KEY = "a2VzdS1kZXYtb25seS1waWkta2V5LTMyLWJ5dGVzISE="
 PII_KEYS = env_list("KESU_PII_KEYS", [_DEV_PII_KEY] if DEBUG else [])
 BLIND_INDEX_KEY = env_str(
@@ -111,8 +111,8 @@ def _database() -> dict[str, object]:
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         HOME_DIR.mkdir(parents=True, exist_ok=True)
-        # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
-        # BEGIN so two writers queue on busy_timeout instead of failing to upgrade a lock.
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
+        # at BEGIN, so writers queue on the timeout instead of failing to upgrade.
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",

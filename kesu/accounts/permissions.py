@@ -1,4 +1,4 @@
-"""What each role may do. One table, checked by services; views only ask it what to show.
+"""What each role may do: one table, checked by services; views ask it what to show.
 
 Scope (which cases a user can see at all) lives in `kesu.cases.selectors.case_scope`.
 """

@@ -126,7 +126,8 @@ REPLY_TEMPLATES: list[tuple[str, str, str, str]] = [
         "Listening: confirm the problem",
         "listening",
         "en",
-        "Hello {customer_title}, this is {owner} from {store}. So that we can help quickly, "
+        "Hello {customer_title}, this is {owner} from {store}. So that we can help "
+        "quickly, "
         "could you tell me when the problem with your {product} appears?",
     ),
     (

@@ -77,7 +77,7 @@ class FeedbackResult(models.TextChoices):
 
 
 class Category(LocalizedNameMixin):
-    """A node of the complaint taxonomy: top-level categories and their sub-categories."""
+    """A node of the complaint taxonomy: a top-level category or a sub-category."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     parent = models.ForeignKey(
@@ -109,7 +109,7 @@ class Product(LocalizedNameMixin):
 
 
 class Customer(models.Model):
-    """A complainant. Personal data is encrypted; phone and e-mail have blind indexes."""
+    """A complainant: personal data encrypted; phone and e-mail blind-indexed."""
 
     name = EncryptedTextField(_("name"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
@@ -224,8 +224,8 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("department"),
     )
-    # 首问负责 (R-CL-4): the receiving user owns the case for its whole life and stays the
-    # customer's single contact; only `case_handover` changes it.
+    # 首问负责 (R-CL-4): the receiving user owns the case for its whole life and
+    # stays the customer's single contact; only `case_handover` changes it.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -342,7 +342,8 @@ class Visibility(models.TextChoices):
 class CaseEvent(AppendOnlyModel):
     """One entry of a case's append-only timeline (R-SEC-4).
 
-    `data` never holds personal data in clear: an unmask event names the fields, not values.
+    `data` never holds personal data in clear: an unmask event names the fields,
+    not their values.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -379,6 +380,9 @@ class CaseNumberCounter(models.Model):
     day = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
 
 class ApprovalStatus(models.TextChoices):
     NOT_REQUIRED = "not_required", _("Not required")
@@ -388,7 +392,7 @@ class ApprovalStatus(models.TextChoices):
 
 
 class HandlingPlan(models.Model):
-    """A proposed handling plan (处理方案, R-WF-2); the newest one is the case's plan."""
+    """A proposed handling plan (处理方案, R-WF-2); the newest is the case's plan."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
     resolution_type = models.CharField(
@@ -431,6 +435,9 @@ class HandlingPlan(models.Model):
     class Meta:
         ordering = ["-proposed_at", "-id"]
         get_latest_by = ["proposed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_resolution_type_display()} ({self.compensation_amount})"
 
 
 class CollaborationStatus(models.TextChoices):
@@ -475,6 +482,9 @@ class CollaborationRequest(models.Model):
     class Meta:
         ordering = ["due_at"]
 
+    def __str__(self) -> str:
+        return f"{self.department} ← {self.request[:30]}"
+
     def is_overdue(self, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.status == CollaborationStatus.OPEN and self.due_at < now
@@ -499,6 +509,9 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class TemplateStage(models.TextChoices):
     LISTENING = "listening", _("Listening")
@@ -509,7 +522,7 @@ class TemplateStage(models.TextChoices):
 
 
 class ReplyTemplate(models.Model):
-    """A reply script with placeholders such as {customer_title} and {case_number} (R-WF-6)."""
+    """A reply script with placeholders like {customer_title} (R-WF-6)."""
 
     title = models.CharField(_("title"), max_length=100)
     stage = models.CharField(_("stage"), max_length=20, choices=TemplateStage.choices)

@@ -2,8 +2,8 @@
 
 The counter row for the day is incremented with one INSERT … ON CONFLICT … RETURNING
 inside the caller's transaction. On PostgreSQL the row lock is held until commit, so
-concurrent creators queue; on SQLite the IMMEDIATE transaction already serialises writers.
-A rolled-back creation leaves no gap-free guarantee (like any sequence), only uniqueness.
+concurrent creators queue; on SQLite the IMMEDIATE transaction already serialises
+writers. Like any sequence it guarantees uniqueness, not the absence of gaps.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from django.db import connection
 
 from kesu.cases.models import CaseNumberCounter
 
+# The table name comes from the model, never from input.
+_TABLE = CaseNumberCounter._meta.db_table
 _UPSERT = (
-    f"INSERT INTO {CaseNumberCounter._meta.db_table} (day, last) VALUES (%s, 1) "
-    "ON CONFLICT (day) DO UPDATE SET last = "
-    f"{CaseNumberCounter._meta.db_table}.last + 1 RETURNING last"
+    f"INSERT INTO {_TABLE} (day, last) VALUES (%s, 1) "  # noqa: S608
+    f"ON CONFLICT (day) DO UPDATE SET last = {_TABLE}.last + 1 RETURNING last"
 )
 
 

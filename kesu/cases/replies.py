@@ -27,7 +27,7 @@ def customer_title(case: Case) -> str:
 
 
 def render_reply(template: ReplyTemplate, case: Case) -> str:
-    """The template's text with known placeholders filled and unknown ones left visible."""
+    """The template's text with known placeholders filled, unknown ones kept."""
     values = _KeepUnknown(
         customer_title=customer_title(case),
         case_number=case.number,

@@ -37,7 +37,7 @@ def tokens(text: str) -> list[str]:
 
 
 def search_text_for(case: Case) -> str:
-    """The segmented text indexed for a case: number, product, order, description, demand."""
+    """Segmented text indexed for a case: number, product, order, description…"""
     parts = [
         case.number,
         case.product_model,
@@ -50,7 +50,7 @@ def search_text_for(case: Case) -> str:
 
 
 def index_case(case: Case) -> None:
-    """Write the case's search text into the SQLite FTS table (PostgreSQL needs nothing)."""
+    """Write the search text into the SQLite FTS table (PostgreSQL needs nothing)."""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
@@ -72,16 +72,15 @@ def filter_by_text(queryset: CaseQuerySet, query: str) -> CaseQuerySet:
         return queryset
     if connection.vendor == "postgresql":
         tsquery = " & ".join("'" + w.replace("'", "''") + "'" for w in words)
-        matches = RawSQL(
+        matches = RawSQL(  # noqa: S611 - constant SQL, the query is a parameter
             "to_tsvector('simple', cases_case.search_text) @@ to_tsquery('simple', %s)",
             [tsquery],
             output_field=BooleanField(),
         )
         return queryset.filter(matches)
     match = " AND ".join(_quoted(w) for w in words)
-    return queryset.filter(
-        id__in=RawSQL(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
-            [match],
-        )
+    matching_ids = RawSQL(  # noqa: S611 - constant SQL, the query is a parameter
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [match],
     )
+    return queryset.filter(id__in=matching_ids)

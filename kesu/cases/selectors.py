@@ -51,7 +51,7 @@ class CaseFilters:
 
 
 def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet:
-    """Cases in the user's scope matching the filters, newest first, relations joined."""
+    """Cases in the user's scope matching the filters, newest first."""
     f = filters or CaseFilters()
     queryset = _scoped(user).with_list_relations()
     exact = {

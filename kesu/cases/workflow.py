@@ -78,7 +78,7 @@ PLANNING_STATES = frozenset(
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the guards need to know about a case, read from the database by the service."""
+    """What the guards need to know about a case, read by the service."""
 
     status: Status
     status_before_wait: Status | None = None
@@ -147,7 +147,7 @@ class GuardFailed(Conflict):
 
 
 def allowed_actions(status: Status) -> list[Action]:
-    """Actions the table allows from a status, in the table's order (guards not checked)."""
+    """Actions the table allows from a status, in order (guards not checked)."""
     return [action for (source, action) in TRANSITIONS if source == status]
 
 
@@ -162,7 +162,7 @@ def needs_compensation_approval(facts: CaseFacts) -> bool:
 
 
 def next_status(facts: CaseFacts, action: Action) -> Status:
-    """The status after `action`, or a Conflict naming the refused transition or guard."""
+    """The status after `action`, or a Conflict naming the refusal."""
     target = TRANSITIONS.get((facts.status, action))
     if target is None:
         raise TransitionNotAllowed(

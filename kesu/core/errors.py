@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A business rule refused the request. `code` is stable; `message` is for people."""
+    """A business rule refused the request; `code` is stable, `message` human."""
 
     code = "domain_error"
 

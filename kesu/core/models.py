@@ -22,8 +22,8 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
 class AppendOnlyModel(models.Model):
     """A record that can be inserted once and never updated or deleted through the ORM.
 
-    PostgreSQL additionally refuses UPDATE/DELETE with a trigger (see the app migrations),
-    so raw SQL cannot rewrite history either.
+    PostgreSQL also refuses UPDATE/DELETE with a trigger (see the app migrations), so
+    raw SQL cannot rewrite history either.
     """
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -51,7 +51,7 @@ def decrypt(token: str) -> str:
 
 
 def rotate(token: str) -> str:
-    """Re-encrypt a token under the newest key (its plaintext never leaves this call)."""
+    """Re-encrypt a token under the newest key; the plaintext stays inside."""
     return _fernet().rotate(token.encode("ascii")).decode("ascii")
 
 

@@ -10,7 +10,7 @@ from kesu.privacy import crypto
 
 
 def customer_find_by_phone(phone: str) -> Customer | None:
-    """The customer with this phone number (any spelling: +86, spaces, dashes), if any."""
+    """The customer with this phone (any spelling: +86, spaces, dashes), if any."""
     index = crypto.phone_index(phone)
     if not index:
         return None
@@ -34,8 +34,8 @@ def customer_get_or_create(
 ) -> Customer:
     """The existing customer with this phone or e-mail, else a new one.
 
-    An existing customer's stored details are completed, never overwritten: what an agent
-    types on a later call may be a nickname or a second number.
+    An existing customer's stored details are completed, never overwritten: what an
+    agent types on a later call may be a nickname or a second number.
     """
     _validate_contact(phone, email)
     phone_index = crypto.phone_index(phone) if phone.strip() else ""

@@ -29,7 +29,7 @@ from kesu.core.errors import InvalidInput, PermissionDenied
 
 @dataclass
 class CaseInput:
-    """What a complaint says when it arrives (R-IN-2). Customer details or `customer`."""
+    """What a complaint says when it arrives (R-IN-2)."""
 
     channel: str
     store: Store
@@ -84,7 +84,7 @@ def _validate(data: CaseInput, now: dt.datetime) -> None:
 
 @transaction.atomic
 def case_create(*, data: CaseInput, by: User) -> Case:
-    """Receive a complaint: the receiving user becomes its first-contact owner (首问负责)."""
+    """Receive a complaint; the receiving user becomes its owner (首问负责)."""
     if not has_capability(by, Capability.CASE_CREATE):
         raise PermissionDenied(_("Your role cannot receive complaints."))
     now = timezone.now()

@@ -1,4 +1,4 @@
-"""Work on a case besides its status: assignment, ownership, plans, collaboration, notes."""
+"""Work on a case besides its status: assignment, plans, collaboration, notes."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _require_open(case: Case) -> None:
 def case_assign(
     *, case: Case, department: Department | None, assignee: User | None, by: User
 ) -> Case:
-    """Give the work to a department and handler; the first-contact owner stays (R-CL-4)."""
+    """Give the work to a department and handler; the owner stays (R-CL-4)."""
     _require(
         by, Capability.CASE_ASSIGN, _("Only supervisors and managers assign cases.")
     )
@@ -79,7 +79,7 @@ def case_assign(
 
 @transaction.atomic
 def case_handover(*, case: Case, new_owner: User, reason: str, by: User) -> Case:
-    """Hand first-contact ownership to another user: explicit, with a reason, audited."""
+    """Hand first-contact ownership to another user, with a reason, audited."""
     case = lock_case(case)
     is_owner = case.owner_id == by.pk and has_capability(by, Capability.CASE_WORK)
     if not (is_owner or has_capability(by, Capability.CASE_HANDOVER)):
@@ -153,7 +153,7 @@ def case_classify(
 
 @transaction.atomic
 def case_unmask(*, case: Case, by: User) -> dict[str, str]:
-    """Reveal the customer's personal data of one case; every reveal is audited (R-SEC-2)."""
+    """Reveal one case's customer data; every reveal is audited (R-SEC-2)."""
     _require(by, Capability.PII_UNMASK, _("Your role cannot reveal personal data."))
     customer = case.customer
     event_append(
@@ -188,7 +188,7 @@ def plan_propose(
     responsibility: str = "",
     responsible_employee: User | None = None,
 ) -> HandlingPlan:
-    """Propose the handling plan (R-WF-2, R-WF-4, R-WF-5); large compensation awaits approval."""
+    """Propose the handling plan (R-WF-2/4/5); large compensation awaits approval."""
     _require(by, Capability.CASE_WORK, _("Your role cannot work on cases."))
     if resolution_type not in ResolutionType.values:
         raise InvalidInput(_("Choose a resolution type."), field="resolution_type")

@@ -96,7 +96,7 @@ def case_transition(
     resolution_note: str = "",
     customer_accepted: bool | None = None,
 ) -> Case:
-    """Apply one workflow action: lock, check guards, change status, append the event."""
+    """Apply one workflow action: lock, check guards, change status, append event."""
     _require_work(by)
     try:
         chosen = Action(action)
@@ -150,7 +150,7 @@ def case_record_verification(*, case: Case, result: str, note: str, by: User) ->
 
 @transaction.atomic
 def case_record_feedback(*, case: Case, result: str, note: str, by: User) -> Case:
-    """Record the customer's reaction to the resolution; allowed in the feedback stage."""
+    """Record the customer's reaction to the resolution, in the feedback stage."""
     _require_work(by)
     if result not in FeedbackResult.values:
         raise InvalidInput(_("Choose a feedback result."), field="result")
