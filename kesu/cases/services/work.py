@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kesu.accounts.models import Department, User
 from kesu.accounts.permissions import Capability, has_capability
-from kesu.cases import workflow
+from kesu.cases import tasks, workflow
 from kesu.cases.models import (
     ApprovalStatus,
     Case,
@@ -65,6 +65,9 @@ def case_assign(
     case.department = department
     case.assignee = assignee
     case.save(update_fields=["department", "assignee", "updated_at"])
+    if assignee and assignee.pk != before["assignee"]:
+        case_id, user_id = case.pk, assignee.pk
+        transaction.on_commit(lambda: tasks.notify_assignee.enqueue(case_id, user_id))
     event_append(
         case=case,
         type="case.assigned",
@@ -221,6 +224,8 @@ def plan_propose(
         if needs_approval
         else ApprovalStatus.NOT_REQUIRED,
     )
+    if needs_approval:
+        transaction.on_commit(lambda: tasks.notify_approvers.enqueue(plan.pk))
     event_append(
         case=case,
         type="plan.proposed",
