@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kesu.accounts",
     "kesu.privacy",
     "kesu.cases",
+    "kesu.sla",
     "kesu.api",
     "kesu.web",
     "kesu.demo",
@@ -212,6 +213,10 @@ KESU_COMPENSATION_APPROVAL_THRESHOLD = env_int(
     "KESU_COMPENSATION_APPROVAL_THRESHOLD", 500
 )
 KESU_PAGE_SIZE = env_int("KESU_PAGE_SIZE", 25)
+
+# `kesu serve`: gunicorn's listen address and worker process count.
+KESU_BIND = env_str("KESU_BIND", "127.0.0.1:8000")
+KESU_WEB_WORKERS = env_int("KESU_WEB_WORKERS", 2)
 
 LOGGING = {
     "version": 1,
