@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "csp",
+    "ninja",  # serves the API docs' Swagger UI locally: no CDN
     "kesu.core",
     "kesu.accounts",
     "kesu.privacy",
@@ -213,6 +214,10 @@ KESU_COMPENSATION_APPROVAL_THRESHOLD = env_int(
     "KESU_COMPENSATION_APPROVAL_THRESHOLD", 500
 )
 KESU_PAGE_SIZE = env_int("KESU_PAGE_SIZE", 25)
+
+# Feature apps that follow every case event (see kesu/cases/services/events.py).
+# TODO(issue 4): enable "kesu.sla.services.on_case_event" once the UI shows deadlines.
+KESU_CASE_EVENT_HANDLERS: list[str] = []
 
 # `kesu serve`: gunicorn's listen address and worker process count.
 KESU_BIND = env_str("KESU_BIND", "127.0.0.1:8000")

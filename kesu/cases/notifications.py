@@ -1,4 +1,4 @@
-"""E-mails to staff about work that needs them. No customer personal data in any text."""
+"""E-mails to staff about work that needs them; never any customer personal data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from kesu.accounts.models import Role, User
 from kesu.cases.models import Case, HandlingPlan
 
 
-def _send(users: list[User], subject: str, body: str) -> int:
+def mail_staff(users: list[User], subject: str, body: str) -> int:
+    """Send one e-mail to the active users among `users` that have an address."""
     recipients = sorted({u.email for u in users if u.email and u.is_active})
     if not recipients:
         return 0
@@ -31,7 +32,7 @@ def assignment_notify(*, case: Case, assignee: User) -> int:
             "severity": case.get_severity_display(),
             "owner": case.owner,
         }
-    return _send([assignee], subject, body)
+    return mail_staff([assignee], subject, body)
 
 
 def approval_request_notify(*, plan: HandlingPlan) -> int:
@@ -53,4 +54,4 @@ def approval_request_notify(*, plan: HandlingPlan) -> int:
             "proposer": plan.proposed_by,
             "plan": plan.get_resolution_type_display(),
         }
-    return _send(list(approvers.exclude(pk=plan.proposed_by_id)), subject, body)
+    return mail_staff(list(approvers.exclude(pk=plan.proposed_by_id)), subject, body)

@@ -188,3 +188,71 @@ class CalendarDay(models.Model):
 
 def parse_period(pair: list[str]) -> tuple[dt.time, dt.time]:
     return dt.time.fromisoformat(pair[0]), dt.time.fromisoformat(pair[1])
+
+
+class ClockQuerySet(models.QuerySet["Clock"]):
+    def running(self) -> ClockQuerySet:
+        return self.filter(stopped_at__isnull=True, paused_at__isnull=True)
+
+    def needing_attention(self, now: dt.datetime) -> ClockQuerySet:
+        """Running clocks whose next checkpoint has passed (the reconcile sweep)."""
+        return self.running().filter(next_check_at__lte=now)
+
+
+class Clock(models.Model):
+    """One deadline of one case: started, paused, due, met or breached (R-SLA-3)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="clocks"
+    )
+    kind = models.CharField(_("deadline"), max_length=24, choices=TargetKind.choices)
+    target = models.ForeignKey(
+        SlaTarget, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The target as it was applied: later policy edits do not move running clocks.
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=16, choices=DurationUnit.choices)
+    pauses_while_waiting = models.BooleanField(default=True)
+    warning_percents = models.JSONField(default=default_warning_percents)
+    escalation_minutes = models.JSONField(default=default_escalation_minutes)
+    started_at = models.DateTimeField(_("started"))
+    due_at = models.DateTimeField(_("due"))
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    met_at = models.DateTimeField(_("met"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    checkpoints_done = models.PositiveSmallIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    # Bumped whenever the schedule changes; a task for an older version does nothing.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ClockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deadline clock")
+        verbose_name_plural = _("deadline clocks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], name="sla_clock_one_per_kind"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                name="sla_clock_next_check",
+                condition=models.Q(stopped_at__isnull=True, paused_at__isnull=True),
+            ),
+            models.Index(fields=["kind", "due_at"], name="sla_clock_kind_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.kind}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+    def is_breached(self, now: dt.datetime) -> bool:
+        if self.breached_at is not None:
+            return True
+        return self.stopped_at is None and self.paused_at is None and now >= self.due_at

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from kesu.accounts.models import User
 from kesu.cases.models import Case, CaseEvent, Visibility
+
+EventHandler = Callable[[CaseEvent], dict[str, Any]]
+
+
+@cache
+def _load(paths: tuple[str, ...]) -> tuple[EventHandler, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def event_handlers() -> tuple[EventHandler, ...]:
+    """The feature apps' handlers listed in settings.KESU_CASE_EVENT_HANDLERS.
+
+    Explicit wiring instead of signals: `cases` never imports a feature app, and each
+    handler runs inside the writing transaction, before the event is stored, so what it
+    changed is recorded in the same event (one change, one event).
+    """
+    return _load(tuple(settings.KESU_CASE_EVENT_HANDLERS))
 
 
 def event_append(
@@ -21,7 +42,7 @@ def event_append(
 ) -> CaseEvent:
     """Append one event to the case timeline and touch the case's updated_at."""
     now = timezone.now()
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         type=type,
         actor=actor,
@@ -30,5 +51,8 @@ def event_append(
         visibility=visibility,
         created_at=now,
     )
+    for handler in event_handlers():
+        event.data = {**event.data, **handler(event)}
+    event.save()
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     return event

@@ -1,0 +1,339 @@
+"""Deadline clocks follow the case's timeline (R-SLA-3/4).
+
+`on_case_event` sees every case event just before it is written, inside the writing
+transaction; it starts, meets, pauses, resumes and recomputes clocks and returns what it
+changed, which is stored in that same event's data under "sla" — so one change is still
+one event. `clock_advance` handles the checkpoints that have passed (warnings, breach,
+escalations) and appends its own `sla.*` event; the deferred task and the reconcile
+sweep call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from kesu.cases.models import Case, CaseEvent
+from kesu.cases.services import event_append
+from kesu.cases.services.workflow import current_plan
+from kesu.sla import tasks
+from kesu.sla.clocks import (
+    BREACH,
+    Checkpoint,
+    checkpoints,
+    due_after_pause,
+    next_checkpoint,
+)
+from kesu.sla.models import Clock, SlaPolicy, TargetKind
+from kesu.sla.policies import TargetRule, due_at
+from kesu.sla.selectors import calendar_for_store, case_target
+
+STARTED_ON_RECEIPT = (TargetKind.RESPONSE, TargetKind.PLAN, TargetKind.RESOLUTION)
+CHECKPOINT_EVENTS = {
+    "warning": "sla.warned",
+    BREACH: "sla.breached",
+    "escalation": "sla.escalated",
+}
+
+
+Effects = list[dict[str, object]]
+
+
+def on_case_event(event: CaseEvent) -> dict[str, object]:
+    """Keep the case's clocks in step with one new (unsaved) timeline event."""
+    handler = _HANDLERS.get(event.type)
+    effects = handler(event) if handler is not None else []
+    return {"sla": effects} if effects else {}
+
+
+def _on_received(event: CaseEvent) -> Effects:
+    case = event.case
+    started = [
+        _clock_start(case, kind, case.received_at) for kind in STARTED_ON_RECEIPT
+    ]
+    return _effects("started", started)
+
+
+def _on_first_contact(event: CaseEvent) -> Effects:
+    return _clocks_meet(event.case, [TargetKind.RESPONSE], event.created_at)
+
+
+def _on_plan(event: CaseEvent) -> Effects:
+    case = event.case
+    met = _clocks_meet(case, [TargetKind.PLAN], event.created_at)
+    return met + _clocks_recompute(case, event.created_at)
+
+
+def _on_transition(event: CaseEvent) -> Effects:
+    case, data, at = event.case, event.data, event.created_at
+    source, target = data.get("from"), data.get("to")
+    effects: Effects = []
+    if source == "received":
+        effects += _clocks_meet(case, [TargetKind.RESPONSE], at)
+    if target == "awaiting_customer":
+        effects += _clock_pause(case, at)
+    elif source == "awaiting_customer":
+        effects += _clock_resume(case, at)
+    if target == "feedback":
+        effects += _clocks_meet(case, [TargetKind.RESOLUTION], at)
+        effects += _effects("started", [_clock_start(case, TargetKind.FOLLOW_UP, at)])
+    elif target in ("archived", "rejected"):
+        effects += _clocks_stop(case, at)
+    elif target == "reopened":
+        effects += _clock_restart(case, TargetKind.RESOLUTION, at)
+    return effects
+
+
+def _on_feedback(event: CaseEvent) -> Effects:
+    return _clocks_meet(event.case, [TargetKind.FOLLOW_UP], event.created_at)
+
+
+def _on_classified(event: CaseEvent) -> Effects:
+    return _clocks_recompute(event.case, event.created_at)
+
+
+_HANDLERS: dict[str, Callable[[CaseEvent], Effects]] = {
+    "case.received": _on_received,
+    "communication.logged": _on_first_contact,
+    "reply.sent": _on_first_contact,
+    "plan.proposed": _on_plan,
+    "case.transitioned": _on_transition,
+    "feedback.recorded": _on_feedback,
+    "case.classified": _on_classified,
+}
+
+
+def _resolution_type(case: Case) -> str:
+    plan = current_plan(case)
+    return plan.resolution_type if plan else ""
+
+
+def _rule_for(case: Case, kind: str) -> TargetRule | None:
+    return case_target(case, kind, resolution_type=_resolution_type(case))
+
+
+def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
+    rule = _rule_for(case, kind)
+    if rule is None or Clock.objects.filter(case=case, kind=kind).exists():
+        return None
+    policy = SlaPolicy.objects.get(pk=rule.policy_id)
+    clock = Clock(
+        case=case,
+        kind=kind,
+        target_id=rule.target_id,
+        amount=rule.amount,
+        unit=rule.unit,
+        pauses_while_waiting=policy.pauses_while_waiting,
+        warning_percents=policy.warning_percents,
+        escalation_minutes=policy.escalation_minutes,
+        started_at=at,
+        due_at=due_at(at, rule.amount, rule.unit, calendar_for_store(case.store)),
+    )
+    _reschedule(clock, case)
+    return clock
+
+
+def _open_clocks(case: Case, kinds: Iterable[str] | None = None) -> list[Clock]:
+    clocks = Clock.objects.select_for_update().filter(
+        case=case, stopped_at__isnull=True
+    )
+    if kinds is not None:
+        clocks = clocks.filter(kind__in=list(kinds))
+    return list(clocks.order_by("kind"))
+
+
+def _clocks_meet(case: Case, kinds: list[str], at: dt.datetime) -> Effects:
+    met = _open_clocks(case, kinds)
+    for clock in met:
+        clock.met_at = clock.stopped_at = at
+        _unschedule(clock)
+    return _effects("met", met)
+
+
+def _clocks_stop(case: Case, at: dt.datetime) -> Effects:
+    stopped = _open_clocks(case)
+    for clock in stopped:
+        clock.stopped_at = at
+        _unschedule(clock)
+    return _effects("stopped", stopped)
+
+
+def _clock_pause(case: Case, at: dt.datetime) -> Effects:
+    paused = [
+        clock
+        for clock in _open_clocks(case, [TargetKind.RESOLUTION])
+        if clock.pauses_while_waiting and clock.paused_at is None
+    ]
+    for clock in paused:
+        clock.paused_at = at
+        _unschedule(clock)
+    return _effects("paused", paused)
+
+
+def _clock_resume(case: Case, at: dt.datetime) -> Effects:
+    calendar = calendar_for_store(case.store)
+    resumed = []
+    for clock in _open_clocks(case, [TargetKind.RESOLUTION]):
+        if clock.paused_at is None:
+            continue
+        clock.due_at = due_after_pause(
+            due_at=clock.due_at,
+            paused_at=clock.paused_at,
+            resumed_at=at,
+            unit=clock.unit,
+            calendar=calendar,
+        )
+        clock.paused_at = None
+        _reschedule(clock, case, now=at)
+        resumed.append(clock)
+    return _effects("resumed", resumed)
+
+
+def _clock_restart(case: Case, kind: str, at: dt.datetime) -> Effects:
+    """A reopened case gets a fresh resolution clock; the old one's fate is in
+    the timeline already."""
+    Clock.objects.filter(case=case, kind=kind).delete()
+    return _effects("started", [_clock_start(case, kind, at)])
+
+
+def _clocks_recompute(case: Case, at: dt.datetime) -> Effects:
+    """Severity, category or resolution type changed: the due times follow."""
+    changed = []
+    calendar = calendar_for_store(case.store)
+    for clock in _open_clocks(case):
+        rule = _rule_for(case, clock.kind)
+        if rule is None or (rule.amount, rule.unit) == (clock.amount, clock.unit):
+            continue
+        clock.target_id, clock.amount, clock.unit = (
+            rule.target_id,
+            rule.amount,
+            rule.unit,
+        )
+        clock.due_at = due_at(clock.started_at, rule.amount, rule.unit, calendar)
+        clock.breached_at = clock.breached_at if clock.due_at <= at else None
+        clock.checkpoints_done = 0
+        if clock.paused_at is None:
+            _reschedule(clock, case, now=at)
+        else:
+            clock.save()
+        changed.append(clock)
+    return _effects("recomputed", changed)
+
+
+def _schedule(clock: Clock, case: Case) -> list[Checkpoint]:
+    return checkpoints(
+        started_at=clock.started_at,
+        due_at=clock.due_at,
+        unit=clock.unit,
+        calendar=calendar_for_store(case.store),
+        warning_percents=clock.warning_percents,
+        escalation_minutes=clock.escalation_minutes,
+    )
+
+
+def _reschedule(clock: Clock, case: Case, now: dt.datetime | None = None) -> None:
+    """Save the clock with its next checkpoint, and enqueue the task for it.
+
+    Warnings whose moment is already past are skipped rather than sent late.
+    """
+    points = _schedule(clock, case)
+    if now is not None:
+        passed = [p for p in points if p.at <= now and p.code.startswith("warning")]
+        clock.checkpoints_done = max(clock.checkpoints_done, len(passed))
+    upcoming = next_checkpoint(points, clock.checkpoints_done)
+    clock.next_check_at = upcoming.at if upcoming else None
+    clock.version += 1
+    clock.save()
+    _enqueue(clock)
+
+
+def _unschedule(clock: Clock) -> None:
+    clock.next_check_at = None
+    clock.version += 1  # any task already queued for this clock now does nothing
+    clock.save()
+
+
+def _enqueue(clock: Clock) -> None:
+    # A backend that cannot defer (the immediate one) leaves it to the reconcile sweep.
+    if (
+        clock.next_check_at is None
+        or not tasks.clock_check.get_backend().supports_defer
+    ):
+        return
+    clock_id, version, run_after = clock.pk, clock.version, clock.next_check_at
+    transaction.on_commit(
+        lambda: tasks.clock_check.using(run_after=run_after).enqueue(clock_id, version)
+    )
+
+
+def _effects(change: str, clocks: Iterable[Clock | None]) -> Effects:
+    return [
+        {
+            "change": change,
+            "kind": clock.kind,
+            "due_at": clock.due_at.isoformat(),
+            "amount": clock.amount,
+            "unit": clock.unit,
+        }
+        for clock in clocks
+        if clock is not None
+    ]
+
+
+@transaction.atomic
+def clock_advance(*, clock_id: int, version: int | None = None) -> list[str]:
+    """Handle every checkpoint of the clock that has passed; returns their codes."""
+    clock = (
+        Clock.objects.select_for_update()
+        .select_related("case", "case__store")
+        .filter(pk=clock_id)
+        .first()
+    )
+    if clock is None or not clock.is_running:
+        return []
+    if version is not None and version != clock.version:
+        return []  # the schedule changed since this task was enqueued
+    now = timezone.now()
+    points = _schedule(clock, clock.case)
+    handled = []
+    while (
+        point := next_checkpoint(points, clock.checkpoints_done)
+    ) and point.at <= now:
+        handled.append(point.code)
+        clock.checkpoints_done += 1
+        if point.code == BREACH:
+            clock.breached_at = point.at
+    if not handled:
+        return []
+    _reschedule(clock, clock.case)
+    event_append(
+        case=clock.case,
+        type="sla.escalated"
+        if handled[-1].startswith("escalation")
+        else ("sla.breached" if handled[-1] == BREACH else "sla.warned"),
+        actor=None,
+        data={
+            "kind": clock.kind,
+            "checkpoints": handled,
+            "due_at": clock.due_at.isoformat(),
+        },
+    )
+    case_id, kind, last = clock.case_id, clock.kind, handled[-1]
+    transaction.on_commit(lambda: tasks.deadline_notify.enqueue(case_id, kind, last))
+    return handled
+
+
+def clocks_reconcile(*, now: dt.datetime | None = None, limit: int = 10_000) -> int:
+    """Advance every running clock whose checkpoint passed unnoticed (worker down)."""
+    now = now or timezone.now()
+    overdue = list(
+        Clock.objects.needing_attention(now)
+        .order_by("next_check_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for clock_id in overdue:
+        clock_advance(clock_id=clock_id)
+    return len(overdue)
