@@ -17,11 +17,6 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class Scope(models.TextChoices):
-    CASES = "cases", _("Cases (read and work)")
-    INTAKE = "intake", _("Intake (create complaints)")
-
-
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True, user__is_active=True)
@@ -34,6 +29,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=80)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_hint = models.CharField(_("starts with"), max_length=16, editable=False)
+    # Scope names and their meaning: kesu.api.auth.SCOPES.
     scopes = models.JSONField(_("scopes"), default=list)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -15,7 +15,7 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
@@ -42,12 +42,17 @@ class AppendOnlyModel(models.Model):
 
 
 def pg_append_only_trigger_sql(table: str) -> tuple[str, str]:
-    """Forward and reverse SQL installing a trigger that refuses UPDATE and DELETE."""
+    """Forward and reverse SQL installing a trigger that refuses UPDATE and DELETE.
+
+    The SQL holds no `%`: schema_editor.execute() passes it through the driver's
+    parameter formatting, where a bare `%` is an error.
+    """
     forward = f"""
         CREATE OR REPLACE FUNCTION kesu_refuse_change() RETURNS trigger AS $$
         BEGIN
-            RAISE EXCEPTION 'rows of % are append-only', TG_TABLE_NAME
-                USING ERRCODE = 'integrity_constraint_violation';
+            RAISE EXCEPTION USING
+                MESSAGE = 'rows of ' || TG_TABLE_NAME || ' are append-only',
+                ERRCODE = 'integrity_constraint_violation';
         END;
         $$ LANGUAGE plpgsql;
         CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
