@@ -1,4 +1,4 @@
-"""Side effects run after commit, through the task backend, and carry no customer data."""
+"""Side effects run after commit, through the task backend, with no customer data."""
 
 from __future__ import annotations
 
