@@ -11,7 +11,23 @@ from django.utils.translation import gettext as _
 from kesu.accounts.models import Role, User
 from kesu.accounts.permissions import Capability, has_capability
 from kesu.cases import search
-from kesu.cases.models import Case, CaseEvent, CaseQuerySet, Visibility
+from kesu.cases.models import (
+    ApprovalStatus,
+    Case,
+    CaseEvent,
+    CaseQuerySet,
+    Customer,
+    Visibility,
+)
+from kesu.cases.services.workflow import case_facts, current_plan
+from kesu.cases.workflow import (
+    CLOSED_STATES,
+    PLANNING_STATES,
+    REASON_GIVEN,
+    Status,
+    allowed_actions,
+    failed_guards,
+)
 from kesu.core.errors import NotFound
 
 
@@ -48,6 +64,18 @@ class CaseFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     text: str = ""
+    # A work queue: "mine", "team" or "unassigned"; empty means the whole scope.
+    queue: str = ""
+
+
+def _queue(user: User, queue: str) -> Q:
+    if queue == "mine":
+        return Q(owner=user) | Q(assignee=user)
+    if queue == "team":
+        return Q(department__in=user.departments.values("pk"))
+    if queue == "unassigned":
+        return Q(assignee__isnull=True)
+    return Q()
 
 
 def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet:
@@ -70,9 +98,21 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet
     )
     if f.status:
         queryset = queryset.filter(status__in=f.status)
+    if f.queue:
+        queryset = queryset.filter(_queue(user, f.queue))
     if f.text.strip():
         queryset = search.filter_by_text(queryset, f.text)
     return queryset.order_by("-received_at", "-id")
+
+
+def customer_case_list(*, user: User, customer: Customer) -> CaseQuerySet:
+    """The customer's cases that the user may see, newest first."""
+    return (
+        _scoped(user)
+        .filter(customer=customer)
+        .select_related("category", "subcategory", "store")
+        .order_by("-received_at", "-id")
+    )
 
 
 def case_get(*, user: User, number: str) -> Case:
@@ -89,3 +129,54 @@ def case_timeline(*, case: Case, user: User) -> QuerySet[CaseEvent]:
     if not has_capability(user, Capability.CASE_SEE_INTERNAL):
         events = events.filter(visibility=Visibility.CUSTOMER)
     return events
+
+
+def case_available_actions(*, case: Case, user: User) -> frozenset[str]:
+    """What the user may do on the case now: workflow actions and work items.
+
+    Keys are `workflow.Action` values plus the work items verification,
+    plan_propose, plan_decide, feedback, assign, handover, classify, unmask, note,
+    communication, collaboration_request and collaboration_answer. The workflow
+    table and the role capabilities decide; guards are left to the services and
+    `case_blocked_actions`, so a refused step is explained instead of hidden.
+    """
+    can = {cap: has_capability(user, cap) for cap in Capability}
+    status = Status(case.status)
+    is_open = status not in CLOSED_STATES
+    can_work = can[Capability.CASE_WORK]
+    plan = current_plan(case)
+    found: set[str] = set()
+    if can_work:
+        found.update(action.value for action in allowed_actions(status))
+        found.update({"note", "communication", "collaboration_answer"})
+    rules = {
+        "verification": can_work
+        and status in {Status.VERIFYING, Status.AWAITING_CUSTOMER},
+        "plan_propose": can_work and status in PLANNING_STATES,
+        "plan_decide": can[Capability.CASE_APPROVE_COMPENSATION]
+        and plan is not None
+        and plan.approval_status == ApprovalStatus.PENDING,
+        "feedback": can_work and status == Status.FEEDBACK,
+        "assign": can[Capability.CASE_ASSIGN] and is_open,
+        "handover": can[Capability.CASE_HANDOVER]
+        or (can_work and case.owner_id == user.pk),
+        "classify": can_work and is_open,
+        "unmask": can[Capability.PII_UNMASK],
+        "collaboration_request": can_work and is_open,
+    }
+    found.update(name for name, allowed in rules.items() if allowed)
+    return frozenset(found)
+
+
+def case_blocked_actions(*, case: Case) -> dict[str, str]:
+    """Workflow steps the case cannot take yet, with the guard's explanation.
+
+    A missing reason is left out: the step's form asks for it.
+    """
+    facts = case_facts(case)
+    blocked = {}
+    for action in allowed_actions(facts.status):
+        failed = [g for g in failed_guards(facts, action) if g is not REASON_GIVEN]
+        if failed:
+            blocked[action.value] = str(failed[0].message)
+    return blocked

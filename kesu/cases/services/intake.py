@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from kesu.accounts.models import Department, Store, User
 from kesu.accounts.permissions import Capability, has_capability
 from kesu.cases import search
 from kesu.cases.models import (
+    Attachment,
     Case,
     Category,
     Channel,
@@ -53,6 +55,11 @@ class CaseInput:
     department: Department | None = None
     assignee: User | None = None
     extra_event_data: dict[str, object] = field(default_factory=dict)
+    attachments: list[UploadedFile[bytes]] = field(default_factory=list)
+
+
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def _validate(data: CaseInput, now: dt.datetime) -> None:
@@ -80,6 +87,22 @@ def _validate(data: CaseInput, now: dt.datetime) -> None:
         )
     if data.category and data.category.parent_id is not None:
         raise InvalidInput(_("Choose a top-level category."), field="category")
+    _validate_attachments(data.attachments)
+
+
+def _validate_attachments(files: list[UploadedFile[bytes]]) -> None:
+    if len(files) > MAX_ATTACHMENTS:
+        raise InvalidInput(
+            _("Attach at most %(count)d files.") % {"count": MAX_ATTACHMENTS},
+            field="attachments",
+        )
+    for upload in files:
+        if (upload.size or 0) > MAX_ATTACHMENT_BYTES:
+            raise InvalidInput(
+                _("%(name)s is larger than %(mb)d MB.")
+                % {"name": upload.name, "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+                field="attachments",
+            )
 
 
 @transaction.atomic
@@ -123,6 +146,16 @@ def case_create(*, data: CaseInput, by: User) -> Case:
     case.search_text = search.search_text_for(case)
     case.save(force_insert=True)
     search.index_case(case)
+    for upload in data.attachments:
+        Attachment.objects.create(
+            case=case,
+            file=upload,
+            original_name=upload.name or "",
+            content_type=upload.content_type or "",
+            size=upload.size or 0,
+            uploaded_by=by,
+            uploaded_at=now,
+        )
     event_append(
         case=case,
         type="case.received",
