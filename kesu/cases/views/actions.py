@@ -30,7 +30,6 @@ from kesu.cases.views.detail import (
     build_panel,
     detail_context,
     get_case_or_404,
-    staff,
 )
 from kesu.cases.workflow import Action
 from kesu.core.errors import (
@@ -40,6 +39,7 @@ from kesu.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial, trigger_toast
 
 Call = Callable[[dict[str, Any]], object]
@@ -108,7 +108,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         return services.case_transition(
             case=case,
             action=action,
-            by=staff(request),
+            by=signed_in_user(request),
             reason=data.get("reason", ""),
             resolution_note=data.get("resolution_note", ""),
             customer_accepted=data.get("customer_accepted"),
@@ -124,7 +124,9 @@ def verification_record(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.case_record_verification(case=case, by=staff(request), **data)
+        return services.case_record_verification(
+            case=case, by=signed_in_user(request), **data
+        )
 
     return _handle(request, case, "verification", call, _("Verification recorded."))
 
@@ -136,7 +138,7 @@ def plan_propose(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.plan_propose(case=case, by=staff(request), **data)
+        return services.plan_propose(case=case, by=signed_in_user(request), **data)
 
     return _handle(request, case, "plan_propose", call, _("Plan proposed."))
 
@@ -154,7 +156,7 @@ def plan_decide(request: HttpRequest, number: str, plan_id: int) -> HttpResponse
             raise Conflict(_("A newer plan replaced this one."))
         return services.plan_decide(
             case=case,
-            by=staff(request),
+            by=signed_in_user(request),
             approve=data["decision"] == "approve",
             note=data["note"],
         )
@@ -169,7 +171,9 @@ def feedback_record(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.case_record_feedback(case=case, by=staff(request), **data)
+        return services.case_record_feedback(
+            case=case, by=signed_in_user(request), **data
+        )
 
     return _handle(request, case, "feedback", call, _("Feedback recorded."))
 
@@ -181,7 +185,7 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.case_assign(case=case, by=staff(request), **data)
+        return services.case_assign(case=case, by=signed_in_user(request), **data)
 
     return _handle(request, case, "assign", call, _("Case assigned."))
 
@@ -193,7 +197,7 @@ def handover(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.case_handover(case=case, by=staff(request), **data)
+        return services.case_handover(case=case, by=signed_in_user(request), **data)
 
     return _handle(request, case, "handover", call, _("Case handed over."))
 
@@ -205,7 +209,7 @@ def classify(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.case_classify(case=case, by=staff(request), **data)
+        return services.case_classify(case=case, by=signed_in_user(request), **data)
 
     return _handle(request, case, "classify", call, _("Classification saved."))
 
@@ -216,7 +220,7 @@ def unmask(request: HttpRequest, number: str) -> HttpResponse:
     """Show the customer's personal data in this response only (R-SEC-2)."""
     case = get_case_or_404(request, number)
     try:
-        revealed = services.case_unmask(case=case, by=staff(request))
+        revealed = services.case_unmask(case=case, by=signed_in_user(request))
     except PermissionDenied as exc:
         return HttpResponse(exc.message, status=403)
     response = render_page_or_partial(
@@ -239,7 +243,7 @@ def note_add(request: HttpRequest, number: str) -> HttpResponse:
     def call(data: dict[str, Any]) -> object:
         return services.note_add(
             case=case,
-            by=staff(request),
+            by=signed_in_user(request),
             text=data["text"],
             is_customer_visible=data["visibility"] == "customer",
         )
@@ -259,7 +263,7 @@ def communication_log(request: HttpRequest, number: str) -> HttpResponse:
         template = data.pop("template")
         return services.communication_log(
             case=case,
-            by=staff(request),
+            by=signed_in_user(request),
             template_id=template.pk if template else None,
             **data,
         )
@@ -295,7 +299,9 @@ def collaboration_request(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request, number)
 
     def call(data: dict[str, Any]) -> object:
-        return services.collaboration_request(case=case, by=staff(request), **data)
+        return services.collaboration_request(
+            case=case, by=signed_in_user(request), **data
+        )
 
     return _handle(request, case, "collaboration_request", call, _("Request sent."))
 
@@ -312,7 +318,7 @@ def collaboration_answer(
     def call(data: dict[str, Any]) -> object:
         return services.collaboration_answer(
             item=item,
-            by=staff(request),
+            by=signed_in_user(request),
             response=data["response"],
             done=data["outcome"] == "done",
         )

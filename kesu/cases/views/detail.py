@@ -7,7 +7,7 @@ its own; `kesu.cases.views.actions` answers the forms.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -38,6 +38,7 @@ from kesu.cases.models import Case, CaseEvent, Category, CollaborationStatus
 from kesu.cases.services.workflow import current_plan
 from kesu.cases.workflow import Action, Status, allowed_actions
 from kesu.core.errors import NotFound
+from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
 TEMPLATE = "cases/detail.html"
@@ -108,15 +109,10 @@ PANEL_ORDER = (
 )
 
 
-def staff(request: HttpRequest) -> User:
-    """The signed-in staff member (every view here requires a login)."""
-    return cast(User, request.user)
-
-
 def get_case_or_404(request: HttpRequest, number: str) -> Case:
     """The case in the user's scope, else 404 (never say whether it exists)."""
     try:
-        return selectors.case_get(user=staff(request), number=number)
+        return selectors.case_get(user=signed_in_user(request), number=number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -234,7 +230,7 @@ def detail_context(
     revealed: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows; `bound` replaces its panel with a submitted form."""
-    user = staff(request)
+    user = signed_in_user(request)
     available = selectors.case_available_actions(case=case, user=user)
     panels = _panels(case, available)
     collaborations = list(

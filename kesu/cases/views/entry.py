@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,13 +16,10 @@ from kesu.cases import selectors
 from kesu.cases.forms.entry import CaseEntryForm
 from kesu.cases.services import case_create, customer_find_by_phone
 from kesu.core.errors import DomainError
+from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
 LOOKUP_CASES = 10
-
-
-def _staff(request: HttpRequest) -> User:
-    return cast(User, request.user)  # login_required guarantees a signed-in user
 
 
 def _require_create(user: User) -> None:
@@ -35,7 +30,7 @@ def _require_create(user: User) -> None:
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     """The entry form; on success the new case's page, else the form with errors."""
-    user = _staff(request)
+    user = signed_in_user(request)
     _require_create(user)
     if request.method != "POST":
         form = CaseEntryForm(user=user, initial=_initial(request, user))
@@ -66,7 +61,7 @@ def _initial(request: HttpRequest, user: User) -> dict[str, object]:
 @login_required
 def customer_lookup(request: HttpRequest) -> HttpResponse:
     """The known customer with the typed phone, masked, and their cases in scope."""
-    user = _staff(request)
+    user = signed_in_user(request)
     _require_create(user)
     phone = request.GET.get("customer_phone", "").strip()
     customer = customer_find_by_phone(phone) if phone else None

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from kesu.accounts.models import User
 from kesu.cases import selectors
 from kesu.cases.forms.listing import CaseFilterForm
+from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
-
-
-def _staff(request: HttpRequest) -> User:
-    return cast(User, request.user)  # login_required guarantees a signed-in user
 
 
 @require_GET
@@ -25,7 +19,7 @@ def _staff(request: HttpRequest) -> User:
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in the user's scope, filtered and paginated; htmx gets the results."""
     form = CaseFilterForm(request.GET)
-    cases = selectors.case_list(user=_staff(request), filters=form.filters())
+    cases = selectors.case_list(user=signed_in_user(request), filters=form.filters())
     page = Paginator(cases, settings.KESU_PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page_or_partial(
         request,
