@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from kesu.api.auth import SCOPES
 from kesu.api.models import ApiToken
@@ -96,4 +96,7 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         count = queryset.filter(revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
-        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": count})
+        message = ngettext(
+            "%(count)d token revoked.", "%(count)d tokens revoked.", count
+        )
+        self.message_user(request, message % {"count": count})

@@ -107,9 +107,10 @@ REASON_GIVEN = Guard(
     _("Give a reason for this step."),
     lambda f: bool(f.reason.strip()),
 )
+# R-IN-4: authenticity is checked before any handling.
 VERIFICATION_RECORDED = Guard(
     "verification_required",
-    _("Record the verification result before handling starts (R-IN-4)."),
+    _("Record the verification result before handling starts."),
     lambda f: f.status != Status.VERIFYING or f.has_verification_result,
 )
 HAS_RESOLUTION = Guard(

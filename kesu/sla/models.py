@@ -17,7 +17,7 @@ class TargetKind(models.TextChoices):
     RESPONSE = "response", _("First response")
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
     PLAN = "plan", _("Handling plan")
-    RESOLUTION = "resolution", _("Resolution")
+    RESOLUTION = "resolution", _("Resolution deadline")
     FOLLOW_UP = "follow_up", _("Follow-up")
     COLLABORATION_START = "collaboration_start", _("Collaboration start")
     COLLABORATION_PLAN = "collaboration_plan", _("Cross-department plan")
