@@ -32,12 +32,18 @@ from kesu.core.errors import NotFound
 
 
 def case_scope(user: User) -> Q:
-    """The cases a user may see: everything, their departments', or their own."""
+    """The cases a user may see: everything, their part of the organisation, or own."""
     if has_capability(user, Capability.CASE_SEE_ALL):
         return Q()
     own = Q(owner=user) | Q(assignee=user)
-    if user.role in {Role.HANDLER, Role.SUPERVISOR}:
-        return own | Q(department__in=user.departments.values("pk"))
+    departments = Q(department__in=user.departments.values("pk"))
+    if user.role == Role.SUPERVISOR:
+        # Supervisors route new cases (R-CL-4), so they also see those not yet given
+        # to any department, and everything received in their stores.
+        unrouted = Q(department__isnull=True)
+        return own | departments | unrouted | Q(store__in=user.stores.values("pk"))
+    if user.role == Role.HANDLER:
+        return own | departments
     if user.role == Role.AGENT:
         return own | Q(store__in=user.stores.values("pk"))
     return own
