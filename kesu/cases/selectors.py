@@ -16,6 +16,7 @@ from kesu.cases.models import (
     Case,
     CaseEvent,
     CaseQuerySet,
+    CollaborationRequest,
     Customer,
     Visibility,
 )
@@ -36,7 +37,14 @@ def case_scope(user: User) -> Q:
     if has_capability(user, Capability.CASE_SEE_ALL):
         return Q()
     own = Q(owner=user) | Q(assignee=user)
-    departments = Q(department__in=user.departments.values("pk"))
+    mine = user.departments.values("pk")
+    # A department asked to help on a case (R-WF-3) must be able to read it.
+    helping = Q(
+        pk__in=CollaborationRequest.objects.filter(department__in=mine).values(
+            "case_id"
+        )
+    )
+    departments = Q(department__in=mine) | helping
     if user.role == Role.SUPERVISOR:
         # Supervisors route new cases (R-CL-4), so they also see those not yet given
         # to any department, and everything received in their stores.

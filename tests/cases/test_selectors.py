@@ -44,3 +44,24 @@ def test_handler_does_not_see_unrouted_cases(agent, handler):
     make_case(by=agent)
 
     assert list(case_list(user=handler)) == []
+
+
+@pytest.mark.django_db
+def test_department_asked_for_help_can_read_the_case(agent, other_handler, logistics):
+    """R-WF-3: the helping department sees the case it was asked about."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kesu.cases.services import collaboration_request
+
+    case = make_case(by=agent)
+    collaboration_request(
+        case=case,
+        by=agent,
+        department=logistics,
+        request="查物流",
+        due_at=timezone.now() + dt.timedelta(hours=2),
+    )
+
+    assert list(case_list(user=other_handler)) == [case]

@@ -323,7 +323,7 @@ def test_quality_cannot_unmask(agent, quality, store):
     assert not case.events.filter(type="pii.unmasked").exists()
 
 
-def test_collaboration_request_and_answer(agent, handler, logistics, store):
+def test_collaboration_request_and_answer(agent, other_handler, logistics, store):
     """R-WF-3: a request to another department with its own due time."""
     case = make_case(by=agent, store=store)
     due = timezone.now() + dt.timedelta(hours=2)
@@ -331,10 +331,32 @@ def test_collaboration_request_and_answer(agent, handler, logistics, store):
     item = collaboration_request(
         case=case, by=agent, department=logistics, request="请核实物流轨迹", due_at=due
     )
-    item = collaboration_answer(item=item, by=handler, response="已核实，包裹破损")
+    item = collaboration_answer(
+        item=item, by=other_handler, response="已核实，包裹破损"
+    )
 
     assert item.status == "done"
     assert events_of(case)[-2:] == ["collaboration.requested", "collaboration.answered"]
+
+
+def test_only_the_asked_department_or_a_supervisor_answers_a_collaboration(
+    agent, handler, other_handler, supervisor, logistics, store
+):
+    """R-WF-3: after-sales cannot close logistics' request for them."""
+    case = make_case(by=agent, store=store)
+    item = collaboration_request(
+        case=case,
+        by=agent,
+        department=logistics,
+        request="请核实物流轨迹",
+        due_at=timezone.now() + dt.timedelta(hours=2),
+    )
+
+    with pytest.raises(PermissionDenied):
+        collaboration_answer(item=item, by=handler, response="不是我们部门")
+
+    item = collaboration_answer(item=item, by=supervisor, response="已催物流")
+    assert item.answered_by == supervisor
 
 
 def test_collaboration_due_in_the_past_is_refused(agent, logistics, store):

@@ -19,7 +19,7 @@ from kesu.cases.models import (
     ReplyTemplate,
 )
 from kesu.cases.workflow import Status
-from tests.factories import UserFactory, make_case, top_category
+from tests.factories import DepartmentFactory, UserFactory, make_case, top_category
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -458,7 +458,9 @@ def test_communication_log_and_template_fill(client, agent, case):
     }
 
 
-def test_collaboration_request_and_answer(client, agent, handler, case, logistics):
+def test_collaboration_request_and_answer(
+    client, agent, other_handler, case, logistics
+):
     """R-WF-3: a request to another department with its own due time."""
     due = timezone.localtime(timezone.now() + dt.timedelta(days=2), case.store.zone)
 
@@ -481,7 +483,7 @@ def test_collaboration_request_and_answer(client, agent, handler, case, logistic
     item = CollaborationRequest.objects.get(case=case)
     answered = post(
         client,
-        handler,
+        other_handler,
         url(case, "collaboration_answer", item.pk),
         {"response": "已发货", "outcome": "done"},
         panel=f"collaboration_answer-{item.pk}",
@@ -525,7 +527,7 @@ def test_quality_cannot_unmask(client, quality, case):
 
 
 def test_other_department_gets_404_on_every_action(
-    client, other_handler, handler, case, logistics
+    client, other_handler, handler, case
 ):
     """R-SEC-1: actions on out-of-scope cases are not found."""
     handling(case, handler)
@@ -535,7 +537,7 @@ def test_other_department_gets_404_on_every_action(
     item = services.collaboration_request(
         case=case,
         by=handler,
-        department=logistics,
+        department=DepartmentFactory(code="quality"),
         request="帮忙",
         due_at=timezone.now() + dt.timedelta(days=1),
     )

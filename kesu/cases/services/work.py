@@ -321,6 +321,11 @@ def collaboration_answer(
     if not response.strip():
         raise InvalidInput(_("Write the answer."), field="response")
     item = CollaborationRequest.objects.select_for_update().get(pk=item.pk)
+    is_helper = by.departments.filter(pk=item.department_id).exists()
+    if not (is_helper or has_capability(by, Capability.CASE_ASSIGN)):
+        raise PermissionDenied(
+            _("Only the department that was asked, or a supervisor, can answer.")
+        )
     if item.status != CollaborationStatus.OPEN:
         raise Conflict(_("This request is already answered."))
     item.status = CollaborationStatus.DONE if done else CollaborationStatus.DECLINED
