@@ -265,3 +265,17 @@ def test_timeline_query_count_does_not_grow_with_events(
 
     with django_assert_max_num_queries(len(few)):
         detail(client, agent, case)
+
+
+def test_timeline_summary_uses_the_chinese_colon(client, agent, case):
+    """Summaries are translated as a whole, not glued with an ASCII colon."""
+    from kesu.cases.services import case_transition
+
+    case_transition(case=case, action="verify", by=agent)
+    client.force_login(agent)
+
+    page = client.get(
+        reverse("cases:detail", args=[case.number]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+
+    assert "开始核实：受理 → 核实中" in page

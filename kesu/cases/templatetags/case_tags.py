@@ -73,22 +73,23 @@ def _name(names: Names, kind: str, pk: Any) -> str:
     return names.get(kind, {}).get(pk, "—") if pk else "—"
 
 
+def _pair(label: object, value: object) -> str:
+    # Translated as a whole: Chinese puts a full-width colon between the two.
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
 def _transitioned(data: dict[str, Any], names: Names) -> str:
-    return "{}: {} → {}".format(
-        _label(Action, data.get("action")),
-        _label(Status, data.get("from")),
-        _label(Status, data.get("to")),
-    )
+    move = f"{_label(Status, data.get('from'))} → {_label(Status, data.get('to'))}"
+    return _pair(_label(Action, data.get("action")), move)
 
 
 def _assigned(data: dict[str, Any], names: Names) -> str:
     to = data.get("to") or {}
-    return "{}: {} · {}: {}".format(
-        _("Department"),
-        _name(names, "departments", to.get("department")),
-        _("Handler"),
-        _name(names, "users", to.get("assignee")),
+    department = _pair(
+        _("Department"), _name(names, "departments", to.get("department"))
     )
+    handler = _pair(_("Handler"), _name(names, "users", to.get("assignee")))
+    return f"{department} · {handler}"
 
 
 def _handed_over(data: dict[str, Any], names: Names) -> str:
@@ -108,7 +109,7 @@ def _classified(data: dict[str, Any], names: Names) -> str:
 def _unmasked(data: dict[str, Any], names: Names) -> str:
     # The event names the fields only; their values never reach the timeline.
     fields = ", ".join(str(PII_LABELS.get(f, f)) for f in data.get("fields", []))
-    return "{}: {}".format(_("Fields"), fields)
+    return _pair(_("Fields"), fields)
 
 
 def _proposed(data: dict[str, Any], names: Names) -> str:
