@@ -131,6 +131,18 @@ def test_serve_stops_the_worker_and_fails_when_gunicorn_dies(served):
     assert not _survivors(children, grace=10)
 
 
+def test_children_stop_when_serve_itself_is_killed(served):
+    """Even SIGKILL on `kesu serve` leaves no gunicorn or worker behind (Linux)."""
+    server, _ = served
+    children = _children(server.pid)
+
+    server.kill()
+    server.wait(timeout=10)
+
+    assert children
+    assert not _survivors(children, grace=15)
+
+
 def _survivors(pids: list[int], grace: float) -> list[int]:
     """The pids still alive after grace seconds (orphaned gunicorn workers poll
     for their arbiter about once a second before they exit)."""

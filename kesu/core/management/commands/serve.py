@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -22,6 +24,7 @@ THREADS_PER_WORKER = 4
 # Gunicorn waits this long for requests in flight; the task worker for its task.
 GRACEFUL_SECONDS = 30
 POLL_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 class Command(BaseCommand):
@@ -85,11 +88,23 @@ def _worker_argv() -> list[str]:
     return [sys.executable, "-m", "kesu.cli", "db_worker", "--no-reload"]
 
 
+def _terminate_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when `kesu serve` dies, even by SIGKILL.
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere the children outlive a killed serve.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _start(argv: list[str]) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KESU_HOME": str(settings.HOME_DIR)}
     # Own process group: a terminal's Ctrl+C reaches only us, and each child gets one
     # SIGTERM from us (a second signal would make the task worker abort its task).
-    return subprocess.Popen(argv, env=env, process_group=0)  # noqa: S603
+    return subprocess.Popen(  # noqa: S603
+        argv, env=env, process_group=0, preexec_fn=_terminate_with_parent
+    )
 
 
 def _stop(
