@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kesu.privacy",
     "kesu.cases",
     "kesu.sla",
+    "kesu.intake",
     "kesu.api",
     "kesu.web",
     "kesu.demo",
@@ -215,9 +216,14 @@ KESU_COMPENSATION_APPROVAL_THRESHOLD = env_int(
 )
 KESU_PAGE_SIZE = env_int("KESU_PAGE_SIZE", 25)
 
+# Intake (kesu/intake): who owns complaints no agent took when their store has no
+# agent (username), and the public form's limit of submissions per IP and window.
+KESU_INTAKE_OWNER = env_str("KESU_INTAKE_OWNER")
+KESU_INTAKE_FORM_RATE = env_int("KESU_INTAKE_FORM_RATE", 10)
+KESU_INTAKE_FORM_RATE_WINDOW = env_int("KESU_INTAKE_FORM_RATE_WINDOW", 3600)
+
 # Feature apps that follow every case event (see kesu/cases/services/events.py).
-# TODO(issue 4): enable "kesu.sla.services.on_case_event" once the UI shows deadlines.
-KESU_CASE_EVENT_HANDLERS: list[str] = []
+KESU_CASE_EVENT_HANDLERS: list[str] = ["kesu.sla.services.on_case_event"]
 
 # `kesu serve`: gunicorn's listen address and worker process count.
 KESU_BIND = env_str("KESU_BIND", "127.0.0.1:8000")

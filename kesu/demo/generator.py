@@ -42,6 +42,7 @@ from kesu.demo.story import Story
 from kesu.demo.tables import FIRST_CASES, HISTORY_DAYS, REQUEST_DUE_HOURS, STATUS_BY_AGE
 from kesu.demo.users import DEPARTMENTS, STAFF, STORES
 from kesu.privacy import crypto
+from kesu.sla.services import clocks_replay
 
 DEFAULT_CASES = 2400
 DEFAULT_SEED = 20260
@@ -232,6 +233,7 @@ def load_demo(
     progress: Progress = lambda message: None,
 ) -> LoadResult:
     """Write the organisation and `count` cases in one transaction."""
+    anchor = anchor or anchor_now()
     with transaction.atomic():
         refs = ensure_reference_data(progress=progress)
         counters = dict(CaseNumberCounter.objects.values_list("day", "last"))
@@ -239,7 +241,7 @@ def load_demo(
             refs,
             count=count,
             seed=seed,
-            anchor=anchor or anchor_now(),
+            anchor=anchor,
             counters=counters,
         )
         progress(f"Planned {len(planned)} cases for {len(customers)} customers.")
@@ -248,7 +250,7 @@ def load_demo(
         _write_cases(planned, customer_rows, progress)
         plans = _write_plans(planned)
         _write_requests(planned)
-        events = _write_events(planned, progress)
+        events = _write_events(planned, anchor, progress)
         _write_counters(planned, counters)
         _write_search_index(planned)
     by_status = Counter(item.case.status for item in planned)
@@ -355,10 +357,13 @@ def _fill_ref(data: dict[str, Any], ref: tuple[str, int], item: PlannedCase) -> 
             data["due_at"] = request.due_at.isoformat()
 
 
-def _write_events(planned: list[PlannedCase], progress: Progress) -> int:
-    rows = []
-    for item in planned:
+def _write_events(
+    planned: list[PlannedCase], anchor: dt.datetime, progress: Progress
+) -> int:
+    rows: list[CaseEvent] = []
+    for done, item in enumerate(planned, start=1):
         case = item.case
+        first = len(rows)
         for event in item.events:
             data = dict(event.data)
             message = event.message
@@ -379,6 +384,10 @@ def _write_events(planned: list[PlannedCase], progress: Progress) -> int:
                     data=data,
                 )
             )
+        # Through the deadline services, so demo clocks are what live ones would be.
+        clocks_replay(case=case, events=rows[first:], now=anchor)
+        if done % 500 == 0:
+            progress(f"Timelines and deadline clocks: {done}/{len(planned)} cases.")
     CaseEvent.objects.bulk_create(rows, batch_size=BATCH_SIZE)
     progress(f"Timeline events: {len(rows)}")
     return len(rows)

@@ -56,8 +56,12 @@ def case_terms(case: Case, *, resolution_type: str = "") -> CaseTerms:
 
 
 def case_target(
-    case: Case, kind: str, *, resolution_type: str = ""
+    case: Case,
+    kind: str,
+    *,
+    resolution_type: str = "",
+    rules: list[TargetRule] | None = None,
 ) -> TargetRule | None:
     """The target of this kind that applies to the case now."""
     terms = case_terms(case, resolution_type=resolution_type)
-    return choose_target(target_rules(), terms, kind)
+    return choose_target(target_rules() if rules is None else rules, terms, kind)

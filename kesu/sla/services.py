@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
+from kesu.accounts.models import Store
 from kesu.cases.models import Case, CaseEvent
 from kesu.cases.services import event_append
 from kesu.cases.services.workflow import current_plan
 from kesu.sla import tasks
+from kesu.sla.calendar import BusinessCalendar
 from kesu.sla.clocks import (
     BREACH,
     Checkpoint,
@@ -29,7 +34,7 @@ from kesu.sla.clocks import (
 )
 from kesu.sla.models import Clock, SlaPolicy, TargetKind
 from kesu.sla.policies import TargetRule, due_at
-from kesu.sla.selectors import calendar_for_store, case_target
+from kesu.sla.selectors import calendar_for_store, case_target, target_rules
 
 STARTED_ON_RECEIPT = (TargetKind.RESPONSE, TargetKind.PLAN, TargetKind.RESOLUTION)
 CHECKPOINT_EVENTS = {
@@ -40,6 +45,18 @@ CHECKPOINT_EVENTS = {
 
 
 Effects = list[dict[str, object]]
+T = TypeVar("T")
+
+
+# Set while a timeline is replayed: no tasks or notifications (they are for the
+# present only), and calendars and targets are read once, not once per event.
+@dataclass
+class _Replay:
+    reads: dict[object, object] = field(default_factory=dict)
+    next_checks: dict[str, dt.datetime | None] = field(default_factory=dict)
+
+
+_replay: ContextVar[_Replay | None] = ContextVar("sla_replay", default=None)
 
 
 def on_case_event(event: CaseEvent) -> dict[str, object]:
@@ -107,19 +124,35 @@ _HANDLERS: dict[str, Callable[[CaseEvent], Effects]] = {
 
 
 def _resolution_type(case: Case) -> str:
-    plan = current_plan(case)
+    plan = _replayed(("plan", case.pk), lambda: current_plan(case))
     return plan.resolution_type if plan else ""
 
 
 def _rule_for(case: Case, kind: str) -> TargetRule | None:
-    return case_target(case, kind, resolution_type=_resolution_type(case))
+    rules = _replayed("rules", target_rules)
+    return case_target(case, kind, resolution_type=_resolution_type(case), rules=rules)
+
+
+def _calendar(store: Store) -> BusinessCalendar:
+    return _replayed(("calendar", store.pk), lambda: calendar_for_store(store))
+
+
+def _replayed(key: object, read: Callable[[], T]) -> T:
+    replay = _replay.get()
+    if replay is None:
+        return read()
+    if key not in replay.reads:
+        replay.reads[key] = read()
+    return replay.reads[key]  # type: ignore[return-value]
 
 
 def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
     rule = _rule_for(case, kind)
     if rule is None or Clock.objects.filter(case=case, kind=kind).exists():
         return None
-    policy = SlaPolicy.objects.get(pk=rule.policy_id)
+    policy = _replayed(
+        ("policy", rule.policy_id), lambda: SlaPolicy.objects.get(pk=rule.policy_id)
+    )
     clock = Clock(
         case=case,
         kind=kind,
@@ -130,7 +163,7 @@ def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
         warning_percents=policy.warning_percents,
         escalation_minutes=policy.escalation_minutes,
         started_at=at,
-        due_at=due_at(at, rule.amount, rule.unit, calendar_for_store(case.store)),
+        due_at=due_at(at, rule.amount, rule.unit, _calendar(case.store)),
     )
     _reschedule(clock, case)
     return clock
@@ -174,7 +207,7 @@ def _clock_pause(case: Case, at: dt.datetime) -> Effects:
 
 
 def _clock_resume(case: Case, at: dt.datetime) -> Effects:
-    calendar = calendar_for_store(case.store)
+    calendar = _calendar(case.store)
     resumed = []
     for clock in _open_clocks(case, [TargetKind.RESOLUTION]):
         if clock.paused_at is None:
@@ -202,7 +235,7 @@ def _clock_restart(case: Case, kind: str, at: dt.datetime) -> Effects:
 def _clocks_recompute(case: Case, at: dt.datetime) -> Effects:
     """Severity, category or resolution type changed: the due times follow."""
     changed = []
-    calendar = calendar_for_store(case.store)
+    calendar = _calendar(case.store)
     for clock in _open_clocks(case):
         rule = _rule_for(case, clock.kind)
         if rule is None or (rule.amount, rule.unit) == (clock.amount, clock.unit):
@@ -218,7 +251,7 @@ def _clocks_recompute(case: Case, at: dt.datetime) -> Effects:
         if clock.paused_at is None:
             _reschedule(clock, case, now=at)
         else:
-            clock.save()
+            _unschedule(clock)
         changed.append(clock)
     return _effects("recomputed", changed)
 
@@ -228,7 +261,7 @@ def _schedule(clock: Clock, case: Case) -> list[Checkpoint]:
         started_at=clock.started_at,
         due_at=clock.due_at,
         unit=clock.unit,
-        calendar=calendar_for_store(case.store),
+        calendar=_calendar(case.store),
         warning_percents=clock.warning_percents,
         escalation_minutes=clock.escalation_minutes,
     )
@@ -247,6 +280,7 @@ def _reschedule(clock: Clock, case: Case, now: dt.datetime | None = None) -> Non
     clock.next_check_at = upcoming.at if upcoming else None
     clock.version += 1
     clock.save()
+    _note_next_check(clock)
     _enqueue(clock)
 
 
@@ -254,12 +288,14 @@ def _unschedule(clock: Clock) -> None:
     clock.next_check_at = None
     clock.version += 1  # any task already queued for this clock now does nothing
     clock.save()
+    _note_next_check(clock)
 
 
 def _enqueue(clock: Clock) -> None:
     # A backend that cannot defer (the immediate one) leaves it to the reconcile sweep.
     if (
         clock.next_check_at is None
+        or _replay.get() is not None
         or not tasks.clock_check.get_backend().supports_defer
     ):
         return
@@ -296,34 +332,99 @@ def clock_advance(*, clock_id: int, version: int | None = None) -> list[str]:
         return []
     if version is not None and version != clock.version:
         return []  # the schedule changed since this task was enqueued
-    now = timezone.now()
+    return _advance(clock, timezone.now())
+
+
+def _advance(clock: Clock, now: dt.datetime) -> list[str]:
+    """Pass the clock's checkpoints up to `now`: one `sla.*` event, one notification.
+
+    The event is dated at the last checkpoint passed, not when it was noticed, so a
+    timeline stays in the order things happened even after the worker was down.
+    """
     points = _schedule(clock, clock.case)
-    handled = []
+    handled: list[Checkpoint] = []
     while (
         point := next_checkpoint(points, clock.checkpoints_done)
     ) and point.at <= now:
-        handled.append(point.code)
+        handled.append(point)
         clock.checkpoints_done += 1
         if point.code == BREACH:
             clock.breached_at = point.at
     if not handled:
         return []
     _reschedule(clock, clock.case)
+    last = handled[-1].code
     event_append(
         case=clock.case,
-        type="sla.escalated"
-        if handled[-1].startswith("escalation")
-        else ("sla.breached" if handled[-1] == BREACH else "sla.warned"),
+        type=CHECKPOINT_EVENTS[last.split(":")[0]],
         actor=None,
         data={
             "kind": clock.kind,
-            "checkpoints": handled,
+            "checkpoints": [point.code for point in handled],
             "due_at": clock.due_at.isoformat(),
         },
+        at=handled[-1].at,
     )
-    case_id, kind, last = clock.case_id, clock.kind, handled[-1]
-    transaction.on_commit(lambda: tasks.deadline_notify.enqueue(case_id, kind, last))
-    return handled
+    if _replay.get() is None:
+        case_id, kind = clock.case_id, clock.kind
+        transaction.on_commit(
+            lambda: tasks.deadline_notify.enqueue(case_id, kind, last)
+        )
+    return [point.code for point in handled]
+
+
+@transaction.atomic
+def clocks_replay(
+    *, case: Case, events: list[CaseEvent] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Give a case without clocks the clocks its timeline implies; returns the clocks.
+
+    For databases from before clocks existed, imports and the demo: the events are
+    replayed in order as if each had just been written, the checkpoints passed in
+    between are recorded at their own time, and nobody is notified of the past. Unsaved
+    `events` get what they changed in their data, as live ones do; stored events are
+    append-only and keep theirs. Targets come from the case's present classification.
+    """
+    if Clock.objects.filter(case=case).exists():
+        return 0
+    if events is None:
+        events = list(case.events.order_by("created_at", "id"))
+    now = now or timezone.now()
+    token = _replay.set(_Replay())
+    try:
+        for event in sorted(events, key=lambda e: e.created_at):
+            _advance_case(case, event.created_at)
+            effects = on_case_event(event)
+            if effects and event.pk is None:
+                event.data = {**event.data, **effects}
+        _advance_case(case, now)
+    finally:
+        _replay.reset(token)
+    clocks = list(Clock.objects.filter(case=case))
+    for clock in clocks:
+        if clock.is_running:
+            _enqueue(clock)
+    return len(clocks)
+
+
+def _note_next_check(clock: Clock) -> None:
+    replay = _replay.get()
+    if replay is not None:
+        running = clock.is_running
+        replay.next_checks[clock.kind] = clock.next_check_at if running else None
+
+
+def _advance_case(case: Case, now: dt.datetime) -> None:
+    replay = _replay.get()
+    if replay is not None:
+        pending = replay.next_checks.values()
+        if all(at is None or at > now for at in pending):
+            return  # nothing due yet: spare the replay a query per event
+    for clock in (
+        Clock.objects.filter(case=case).needing_attention(now).order_by("kind")
+    ):
+        clock.case = case
+        _advance(clock, now)
 
 
 def clocks_reconcile(*, now: dt.datetime | None = None, limit: int = 10_000) -> int:

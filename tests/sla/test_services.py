@@ -25,8 +25,7 @@ MONDAY_10 = dt.datetime(2026, 11, 23, 10, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
-def _clocks_on(settings):
-    settings.KESU_CASE_EVENT_HANDLERS = ["kesu.sla.services.on_case_event"]
+def _deferring_backend(settings):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -39,8 +40,13 @@ def event_append(
     data: dict[str, Any] | None = None,
     message: str = "",
     visibility: str = Visibility.INTERNAL,
+    at: dt.datetime | None = None,
 ) -> CaseEvent:
-    """Append one event to the case timeline and touch the case's updated_at."""
+    """Append one event to the case timeline and touch the case's updated_at.
+
+    `at` dates an event that happened earlier than it is written (a deadline passed
+    while no worker ran, a timeline replayed); it defaults to now.
+    """
     now = timezone.now()
     event = CaseEvent(
         case=case,
@@ -49,7 +55,7 @@ def event_append(
         data=data or {},
         message=message,
         visibility=visibility,
-        created_at=now,
+        created_at=at or now,
     )
     for handler in event_handlers():
         event.data = {**event.data, **handler(event)}
