@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("kesu.web.urls")),
     path("cases/", include("kesu.cases.urls")),
+    path("", include("kesu.intake.urls")),
     path("api/v1/", include("kesu.api.urls")),
 ]
 if settings.DEBUG:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kesu.api import errors
 from kesu.cases.api import router as cases_router
+from kesu.intake.api import router as intake_router
 
 api = errors.KesuNinjaAPI(
     title="Kesu API",
@@ -19,3 +20,4 @@ api = errors.KesuNinjaAPI(
 )
 errors.install(api)
 api.add_router("/cases", cases_router)
+api.add_router("/complaints", intake_router)

@@ -11,6 +11,8 @@ Scopes:
   (audited, and only for roles that may unmask).
 - ``cases:write`` — create cases and work on them: workflow actions, verification,
   plans, feedback, assignment, handover, notes, communications.
+- ``complaints:create`` — submit customers' complaints (``POST /complaints``) for an
+  app, mini-program or other system; it reads and works on nothing.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from kesu.core.errors import PermissionDenied
 
 CASES_READ = "cases:read"
 CASES_WRITE = "cases:write"
+COMPLAINTS_CREATE = "complaints:create"
 
 SCOPES = {
     CASES_READ: gettext_lazy("Cases: read"),
     CASES_WRITE: gettext_lazy("Cases: create and work"),
+    COMPLAINTS_CREATE: gettext_lazy("Complaints: submit (apps, other systems)"),
 }
 
 # Recording every use would make each API read a database write; a minute is precise
@@ -95,3 +99,4 @@ def token_lookup(raw: str) -> ApiToken | None:
 
 read = TokenAuth(CASES_READ)
 write = TokenAuth(CASES_WRITE)
+intake = TokenAuth(COMPLAINTS_CREATE)

@@ -5,7 +5,7 @@ Import services from here; the modules group them by concern.
 
 from kesu.cases.services.customers import customer_find_by_phone, customer_get_or_create
 from kesu.cases.services.events import event_append
-from kesu.cases.services.intake import CaseInput, case_create
+from kesu.cases.services.intake import CaseInput, case_create, case_receive
 from kesu.cases.services.work import (
     case_assign,
     case_classify,
@@ -33,6 +33,7 @@ __all__ = [
     "case_facts",
     "case_handover",
     "case_record_feedback",
+    "case_receive",
     "case_record_verification",
     "case_transition",
     "case_unmask",

@@ -110,6 +110,20 @@ def case_create(*, data: CaseInput, by: User) -> Case:
     """Receive a complaint; the receiving user becomes its owner (首问负责)."""
     if not has_capability(by, Capability.CASE_CREATE):
         raise PermissionDenied(_("Your role cannot receive complaints."))
+    return _case_insert(data=data, owner=by, actor=by)
+
+
+@transaction.atomic
+def case_receive(*, data: CaseInput, owner: User, actor: User | None = None) -> Case:
+    """Receive a complaint no staff member took (web form, API, mail, import).
+
+    The caller (kesu.intake) chose `owner` as first contact; `actor` is None when the
+    customer filed it themself, so the timeline does not pretend a clerk did.
+    """
+    return _case_insert(data=data, owner=owner, actor=actor)
+
+
+def _case_insert(*, data: CaseInput, owner: User, actor: User | None) -> Case:
     now = timezone.now()
     _validate(data, now)
     customer = data.customer or customer_get_or_create(
@@ -137,7 +151,7 @@ def case_create(*, data: CaseInput, by: User) -> Case:
         severity=data.severity,
         impact_grade=data.impact_grade,
         department=data.department,
-        owner=by,
+        owner=owner,
         assignee=data.assignee,
         status_changed_at=now,
         created_at=now,
@@ -153,13 +167,13 @@ def case_create(*, data: CaseInput, by: User) -> Case:
             original_name=upload.name or "",
             content_type=upload.content_type or "",
             size=upload.size or 0,
-            uploaded_by=by,
+            uploaded_by=actor,
             uploaded_at=now,
         )
     event_append(
         case=case,
         type="case.received",
-        actor=by,
+        actor=actor,
         data={
             "channel": data.channel,
             "severity": data.severity,

@@ -1,0 +1,313 @@
+"""The one door every channel uses: `intake_receive(submission=…)` (R-IN-1, R-IN-5).
+
+A channel backend (kesu/intake/backends/) turns what arrived — a form post, an API
+body, a mail, an import row — into a `Submission` and calls `intake_receive`. This
+service validates it, picks the first-contact owner, creates the case with its
+attachments in one transaction and records the submission so that a retry returns
+the same case instead of a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import filetype
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kesu.accounts.models import Store
+from kesu.cases.models import Case, Channel, Product
+from kesu.cases.services import CaseInput, case_receive
+from kesu.core.errors import Conflict, InvalidInput
+from kesu.intake.models import IntakeRecord
+from kesu.intake.selectors import first_contact_owner, first_response_due
+
+logger = logging.getLogger(__name__)
+
+MAX_KEY_LENGTH = 200
+_CUSTOMER_FIELDS = {"name", "phone", "email", "address"}
+
+# Evidence customers send: photos, PDF receipts, recordings. Checked by content (magic
+# bytes), never by the name or the type the client claims.
+ALLOWED_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "image/avif",
+        "image/bmp",
+        "image/tiff",
+        "application/pdf",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/aac",
+        "audio/ogg",
+        "audio/x-wav",
+        "audio/x-flac",
+        "audio/amr",
+    }
+)
+
+
+@dataclass
+class Submission:
+    """A complaint as a channel received it, before it is a case (R-IN-2)."""
+
+    channel: str
+    backend: str
+    store: Store | None
+    description: str
+    customer_name: str = ""
+    customer_phone: str = ""
+    customer_email: str = ""
+    customer_address: str = ""
+    demand: str = ""
+    product: Product | None = None
+    product_model: str = ""
+    serial_number: str = ""
+    purchased_on: dt.date | None = None
+    order_number: str = ""
+    received_at: dt.datetime | None = None
+    attachments: list[UploadedFile[bytes]] = field(default_factory=list)
+    # Idempotency: the channel's own id for the item, and/or a client-chosen key that
+    # the backend has already namespaced (e.g. per API user).
+    external_id: str = ""
+    idempotency_key: str = ""
+    # Where it came from (client, token id, user agent); never personal data.
+    source: dict[str, Any] = field(default_factory=dict)
+    # Send the customer the acknowledgement mail (R-IN-3) when an address is given.
+    acknowledge: bool = True
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The case a submission made, and whether this call made it (False: a replay)."""
+
+    case: Case
+    created: bool
+
+
+def submission_fingerprint(submission: Submission) -> str:
+    """SHA-256 over what the complaint says, attachments by content, not by wrapping.
+
+    Computed from parsed fields rather than the raw body, so a retry that encodes the
+    same complaint differently (key order, multipart boundary) still matches.
+    """
+    digest = hashlib.sha256()
+    fields = {
+        "channel": submission.channel,
+        "external_id": submission.external_id,
+        "store": submission.store.pk if submission.store else None,
+        "description": submission.description.strip(),
+        "customer_name": submission.customer_name.strip(),
+        "customer_phone": submission.customer_phone.strip(),
+        "customer_email": submission.customer_email.strip().lower(),
+        "customer_address": submission.customer_address.strip(),
+        "demand": submission.demand.strip(),
+        "product": submission.product.pk if submission.product else None,
+        "product_model": submission.product_model.strip(),
+        "serial_number": submission.serial_number.strip(),
+        "purchased_on": submission.purchased_on,
+        "order_number": submission.order_number.strip(),
+        "received_at": submission.received_at,
+        "attachments": [_file_digest(upload) for upload in submission.attachments],
+    }
+    digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _file_digest(upload: UploadedFile[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"{upload.name}:{digest.hexdigest()}"
+
+
+def _validate(submission: Submission) -> None:
+    if submission.channel not in Channel.values:
+        raise InvalidInput(_("Choose a valid channel."), field="channel")
+    if submission.store is None:
+        raise InvalidInput(_("Choose a store."), field="store")
+    if len(submission.external_id) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            _("At most %(n)d characters.") % {"n": MAX_KEY_LENGTH}, field="external_id"
+        )
+    if not submission.store.is_active:
+        raise InvalidInput(_("This store no longer takes complaints."), field="store")
+    for upload in submission.attachments:
+        upload.content_type = attachment_type(upload)
+
+
+def attachment_type(upload: UploadedFile[bytes]) -> str:
+    """The file's MIME type read from its content; InvalidInput if not evidence."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise InvalidInput(
+            _(
+                "%(name)s is not a photo, PDF or audio recording; "
+                "attach JPEG, PNG, HEIC, PDF, MP3, M4A, AMR or WAV files."
+            )
+            % {"name": upload.name},
+            field="attachments",
+        )
+    return str(kind.mime)
+
+
+def _replay(submission: Submission, fingerprint: str) -> Receipt | None:
+    """The earlier case for this key or external id; Conflict if the body differs."""
+    records = []
+    if submission.idempotency_key:
+        records.append(
+            (
+                "idempotency_key",
+                IntakeRecord.objects.filter(idempotency_key=submission.idempotency_key),
+            )
+        )
+    if submission.external_id:
+        records.append(
+            (
+                "external_id",
+                IntakeRecord.objects.filter(
+                    channel=submission.channel, external_id=submission.external_id
+                ),
+            )
+        )
+    for name, query in records:
+        record = query.select_related("case").first()
+        if record is None:
+            continue
+        if record.fingerprint != fingerprint:
+            raise Conflict(
+                _(
+                    "This %(what)s was already used for complaint %(number)s with "
+                    "different content."
+                )
+                % {"what": name.replace("_", " "), "number": record.case.number},
+                code="idempotency_conflict",
+                field=name,
+            )
+        return Receipt(case=record.case, created=False)
+    return None
+
+
+def intake_receive(*, submission: Submission) -> Receipt:
+    """Make a case of the submission once; a retry gets the same case back."""
+    _validate(submission)
+    fingerprint = submission_fingerprint(submission)
+    earlier = _replay(submission, fingerprint)
+    if earlier is not None:
+        return earlier
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = _case_insert(submission, fingerprint, stored)
+    except InvalidInput as error:
+        _forget_files(stored)
+        # The customer service names its fields `phone`; submissions `customer_phone`.
+        if error.field in _CUSTOMER_FIELDS:
+            error.field = f"customer_{error.field}"
+        raise
+    except IntegrityError:
+        _forget_files(stored)
+        # A concurrent twin committed first: its record now answers for both.
+        earlier = _replay(submission, fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+    except BaseException:
+        _forget_files(stored)
+        raise
+    return Receipt(case=case, created=True)
+
+
+def _case_insert(submission: Submission, fingerprint: str, stored: list[str]) -> Case:
+    store = cast(Store, submission.store)  # _validate refused None
+    owner = first_contact_owner(store)
+    case = case_receive(
+        data=CaseInput(
+            channel=submission.channel,
+            store=store,
+            description=submission.description,
+            customer_name=submission.customer_name,
+            customer_phone=submission.customer_phone,
+            customer_email=submission.customer_email,
+            customer_address=submission.customer_address,
+            received_at=submission.received_at,
+            demand=submission.demand,
+            product=submission.product,
+            product_model=submission.product_model,
+            serial_number=submission.serial_number,
+            purchased_on=submission.purchased_on,
+            order_number=submission.order_number,
+            attachments=submission.attachments,
+            extra_event_data={"via": submission.backend},
+        ),
+        owner=owner,
+    )
+    stored.extend(case.attachments.values_list("file", flat=True))
+    IntakeRecord.objects.create(
+        case=case,
+        channel=submission.channel,
+        backend=submission.backend,
+        external_id=submission.external_id,
+        idempotency_key=submission.idempotency_key,
+        fingerprint=fingerprint,
+        source=submission.source,
+        created_at=timezone.now(),
+    )
+    if submission.acknowledge and submission.customer_email.strip():
+        transaction.on_commit(lambda: acknowledgement_send(case=case))
+    return case
+
+
+def _forget_files(names: list[str]) -> None:
+    """Remove files stored for a case whose transaction rolled back."""
+    for name in names:
+        default_storage.delete(name)
+
+
+def acknowledgement_send(*, case: Case) -> int:
+    """Mail the customer the case number and the promised response time (R-IN-3)."""
+    email = case.customer.email
+    if not email:
+        return 0
+    due = first_response_due(case)
+    lines = [
+        _("We have received your complaint. Your case number is %(number)s.")
+        % {"number": case.number},
+    ]
+    if due is not None:
+        local = timezone.localtime(due, timezone=ZoneInfo(case.store.time_zone))
+        lines.append(
+            _("We will contact you by %(due)s.")
+            % {"due": local.strftime("%Y-%m-%d %H:%M")}
+        )
+    lines.append(_("Please quote the case number when you contact us."))
+    try:
+        return send_mail(
+            _("Complaint %(number)s received") % {"number": case.number},
+            "\n\n".join(lines),
+            None,
+            [email],
+        )
+    except OSError:
+        # The case exists and the page showed its number; a mail server outage must
+        # not turn a received complaint into an error. The address is not logged.
+        logger.exception("acknowledgement mail for %s failed", case.number)
+        return 0
