@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kesu.privacy",
     "kesu.cases",
     "kesu.sla",
+    "kesu.notifications",
     "kesu.intake",
     "kesu.api",
     "kesu.web",
@@ -215,6 +216,10 @@ KESU_COMPENSATION_APPROVAL_THRESHOLD = env_int(
     "KESU_COMPENSATION_APPROVAL_THRESHOLD", 500
 )
 KESU_PAGE_SIZE = env_int("KESU_PAGE_SIZE", 25)
+# The "breaching soon" queue: running deadlines due within this many hours.
+KESU_SLA_SOON_HOURS = env_int("KESU_SLA_SOON_HOURS", 4)
+# How often the task worker sweeps for deadline checkpoints it missed.
+KESU_SLA_RECONCILE_MINUTES = env_int("KESU_SLA_RECONCILE_MINUTES", 5)
 
 # Intake (kesu/intake): who owns complaints no agent took when their store has no
 # agent (username), and the public form's limit of submissions per IP and window.
@@ -224,6 +229,8 @@ KESU_INTAKE_FORM_RATE_WINDOW = env_int("KESU_INTAKE_FORM_RATE_WINDOW", 3600)
 
 # Feature apps that follow every case event (see kesu/cases/services/events.py).
 KESU_CASE_EVENT_HANDLERS: list[str] = ["kesu.sla.services.on_case_event"]
+# Called by `kesu serve` once its task worker runs: they seed periodic task chains.
+KESU_WORKER_STARTUP: list[str] = ["kesu.sla.services.reconcile_sweep_start"]
 
 # `kesu serve`: gunicorn's listen address and worker process count.
 KESU_BIND = env_str("KESU_BIND", "127.0.0.1:8000")

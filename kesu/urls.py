@@ -8,6 +8,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("kesu.web.urls")),
     path("cases/", include("kesu.cases.urls")),
+    path("deadlines/", include("kesu.sla.urls")),
+    path("notifications/", include("kesu.notifications.urls")),
     path("", include("kesu.intake.urls")),
     path("api/v1/", include("kesu.api.urls")),
 ]

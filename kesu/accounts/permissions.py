@@ -23,6 +23,7 @@ class Capability(StrEnum):
     CASE_SEE_ALL = "case.see_all"
     CASE_SEE_INTERNAL = "case.see_internal"
     PII_UNMASK = "pii.unmask"
+    FIGURES_VIEW = "figures.view"  # compliance and other figures across people
     ADMINISTER = "administer"
 
 
@@ -33,6 +34,7 @@ _WORKER = {
     Capability.PII_UNMASK,
 }
 _LEAD = _WORKER | {
+    Capability.FIGURES_VIEW,
     Capability.CASE_ASSIGN,
     Capability.CASE_HANDOVER,
     Capability.CASE_APPROVE_COMPENSATION,
@@ -42,7 +44,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.AGENT: frozenset(_WORKER),
     Role.HANDLER: frozenset(_WORKER),
     Role.SUPERVISOR: frozenset(_LEAD),
-    Role.QUALITY: frozenset({Capability.CASE_SEE_ALL, Capability.CASE_SEE_INTERNAL}),
+    Role.QUALITY: frozenset(
+        {
+            Capability.CASE_SEE_ALL,
+            Capability.CASE_SEE_INTERNAL,
+            Capability.FIGURES_VIEW,
+        }
+    ),
     Role.MANAGER: frozenset(_LEAD | {Capability.CASE_SEE_ALL}),
     Role.ADMIN: frozenset(_LEAD | {Capability.CASE_SEE_ALL, Capability.ADMINISTER}),
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesu.accounts.models import Role, User
@@ -30,6 +31,7 @@ from kesu.cases.workflow import (
     failed_guards,
 )
 from kesu.core.errors import NotFound
+from kesu.sla.selectors import breaching_soon_q, late_clock_q
 
 
 def case_scope(user: User) -> Q:
@@ -78,8 +80,10 @@ class CaseFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     text: str = ""
-    # A work queue: "mine", "team" or "unassigned"; empty means the whole scope.
+    # A work queue: "mine", "team", "unassigned" or "breaching"; empty = whole scope.
     queue: str = ""
+    # Only cases whose deadline of this kind was missed ("response", "resolution" …).
+    breached: str = ""
 
 
 def _queue(user: User, queue: str) -> Q:
@@ -89,6 +93,8 @@ def _queue(user: User, queue: str) -> Q:
         return Q(department__in=user.departments.values("pk"))
     if queue == "unassigned":
         return Q(assignee__isnull=True)
+    if queue == "breaching":
+        return breaching_soon_q(timezone.now())
     return Q()
 
 
@@ -114,8 +120,16 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet
         queryset = queryset.filter(status__in=f.status)
     if f.queue:
         queryset = queryset.filter(_queue(user, f.queue))
+    if f.breached:
+        # One filter() call: kind and lateness must hold for the same clock.
+        late = late_clock_q(timezone.now(), prefix="clocks__")
+        queryset = queryset.filter(late, clocks__kind=f.breached)
     if f.text.strip():
         queryset = search.filter_by_text(queryset, f.text)
+    if f.queue == "breaching":
+        # The most pressing first; a case has one clock per kind, so no duplicates.
+        soonest = Min("clocks__due_at", filter=breaching_soon_q(timezone.now()))
+        return queryset.annotate(soonest_due=soonest).order_by("soonest_due", "id")
     return queryset.order_by("-received_at", "-id")
 
 

@@ -256,3 +256,18 @@ class Clock(models.Model):
         if self.breached_at is not None:
             return True
         return self.stopped_at is None and self.paused_at is None and now >= self.due_at
+
+
+class Sweep(models.Model):
+    """When a periodic sweep runs next; claiming the slot keeps one chain alive.
+
+    django-tasks has no periodic scheduler: the sweep task re-enqueues itself. A task
+    continues the chain only if it moves `next_run_at` forward itself (an atomic
+    update), so a second chain (say, seeded again by a restart) dies out at once.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    next_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

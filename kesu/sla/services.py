@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from kesu.sla.clocks import (
     due_after_pause,
     next_checkpoint,
 )
-from kesu.sla.models import Clock, SlaPolicy, TargetKind
+from kesu.sla.models import Clock, SlaPolicy, Sweep, TargetKind
 from kesu.sla.policies import TargetRule, due_at
 from kesu.sla.selectors import calendar_for_store, case_target, target_rules
 
@@ -182,6 +183,8 @@ def _clocks_meet(case: Case, kinds: list[str], at: dt.datetime) -> Effects:
     met = _open_clocks(case, kinds)
     for clock in met:
         clock.met_at = clock.stopped_at = at
+        if at > clock.due_at and clock.breached_at is None:
+            clock.breached_at = clock.due_at  # late, even if no worker noticed
         _unschedule(clock)
     return _effects("met", met)
 
@@ -366,9 +369,9 @@ def _advance(clock: Clock, now: dt.datetime) -> list[str]:
         at=handled[-1].at,
     )
     if _replay.get() is None:
-        case_id, kind = clock.case_id, clock.kind
+        case_id, kind, due = clock.case_id, clock.kind, clock.due_at.isoformat()
         transaction.on_commit(
-            lambda: tasks.deadline_notify.enqueue(case_id, kind, last)
+            lambda: tasks.deadline_notify.enqueue(case_id, kind, last, due)
         )
     return [point.code for point in handled]
 
@@ -427,14 +430,45 @@ def _advance_case(case: Case, now: dt.datetime) -> None:
         _advance(clock, now)
 
 
-def clocks_reconcile(*, now: dt.datetime | None = None, limit: int = 10_000) -> int:
-    """Advance every running clock whose checkpoint passed unnoticed (worker down)."""
+def clocks_reconcile(*, now: dt.datetime | None = None, limit: int = 50_000) -> int:
+    """Queue a check for every running clock whose checkpoint passed unnoticed.
+
+    One set-based query over the partial index on `next_check_at`; the checks
+    themselves are the worker's (each is idempotent: a clock already advanced by its
+    own deferred task, or queued twice, is left alone). Returns how many were queued.
+    """
     now = now or timezone.now()
     overdue = list(
         Clock.objects.needing_attention(now)
         .order_by("next_check_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "version")[:limit]
     )
-    for clock_id in overdue:
-        clock_advance(clock_id=clock_id)
+    for clock_id, version in overdue:
+        tasks.clock_check.enqueue(clock_id, version)
     return len(overdue)
+
+
+RECONCILE_SWEEP = "sla.reconcile"
+
+
+def reconcile_sweep_claim(*, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Claim this round of the periodic reconcile; returns when the next one is due.
+
+    None means another chain holds the schedule (its next run is still ahead), so
+    the caller must neither sweep nor enqueue a successor.
+    """
+    now = now or timezone.now()
+    following = now + dt.timedelta(minutes=settings.KESU_SLA_RECONCILE_MINUTES)
+    Sweep.objects.get_or_create(name=RECONCILE_SWEEP, defaults={"next_run_at": now})
+    claimed = Sweep.objects.filter(name=RECONCILE_SWEEP, next_run_at__lte=now).update(
+        next_run_at=following
+    )
+    return following if claimed else None
+
+
+def reconcile_sweep_start() -> None:
+    """Start the periodic reconcile chain (called when the task worker starts).
+
+    Safe to call any number of times: a duplicate chain stops at its first claim.
+    """
+    tasks.clocks_reconcile.enqueue()

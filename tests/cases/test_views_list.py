@@ -251,8 +251,9 @@ def test_list_query_count_does_not_grow_with_cases(
     client.force_login(agent)
 
     # session, user, count, 5 filter choice lists (category, department, store,
-    # assignee, owner), the page of cases with its relations joined.
-    with django_assert_num_queries(9):
+    # assignee, owner), the page of cases with its relations joined, their open
+    # deadline clocks, the unread notification count.
+    with django_assert_num_queries(11):
         response = client.get(URL)
 
     assert len(response.context["page"].object_list) == min(count, 25)

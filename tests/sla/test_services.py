@@ -10,12 +10,14 @@ import time_machine
 from django.core import mail
 from django_tasks import default_task_backend
 
+from kesu.cases.models import CaseEvent
 from kesu.cases.services import (
     case_assign,
     case_classify,
     case_transition,
     plan_propose,
 )
+from kesu.sla import tasks
 from kesu.sla.models import Clock
 from kesu.sla.services import clock_advance, clocks_reconcile
 from tests.factories import make_case, top_category
@@ -35,6 +37,10 @@ def _deferring_backend(settings):
 def clock_time():
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         yield traveller
+
+
+def case_count_with_warnings() -> int:
+    return CaseEvent.objects.filter(type="sla.warned").count()
 
 
 def clock(case, kind: str) -> Clock:
@@ -196,12 +202,21 @@ def test_reconcile_catches_checkpoints_missed_while_the_worker_was_down(
     cases = [make_case(by=agent, store=store) for _ in range(3)]
     case_transition(case=cases[0], action="verify", by=agent)
     clock_time.move_to(MONDAY_10 + dt.timedelta(minutes=20))
+    default_task_backend.clear()
 
-    handled = clocks_reconcile()
+    queued = clocks_reconcile()
+    checks = [r for r in default_task_backend.results if r.task == tasks.clock_check]
+    for result in checks:
+        result.task.call(*result.args)
 
     # Two cases' response clocks passed 50 %; the met one and the others did not.
-    assert handled == 2
+    assert queued == 2
+    assert [r.args[0] for r in checks] == [
+        clock(cases[1], "response").pk,
+        clock(cases[2], "response").pk,
+    ]
     assert clocks_reconcile() == 0
+    assert case_count_with_warnings() == 2
 
 
 @pytest.mark.django_db

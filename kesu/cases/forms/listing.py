@@ -22,6 +22,14 @@ QUEUE_CHOICES = [
     ("mine", _("My cases")),
     ("team", _("Team queue")),
     ("unassigned", _("Unassigned")),
+    ("breaching", _("Breaching soon")),
+]
+
+BREACHED_CHOICES = [
+    ("", "---------"),
+    ("response", _("First response missed")),
+    ("plan", _("Handling plan missed")),
+    ("resolution", _("Resolution missed")),
 ]
 
 
@@ -82,6 +90,9 @@ class CaseFilterForm(forms.Form):
     received_to = forms.DateField(
         label=_("Received to"), widget=DateInput, required=False
     )
+    breached = forms.ChoiceField(
+        label=_("Deadline missed"), choices=BREACHED_CHOICES, required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -114,6 +125,7 @@ class CaseFilterForm(forms.Form):
             received_to=data.get("received_to"),
             text=data.get("q", ""),
             queue=data.get("queue", ""),
+            breached=data.get("breached", ""),
         )
 
 

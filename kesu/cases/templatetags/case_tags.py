@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.db import models
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from kesu.cases.models import (
@@ -19,6 +20,7 @@ from kesu.cases.models import (
     VerificationResult,
 )
 from kesu.cases.workflow import Action, Status
+from kesu.sla.models import DurationUnit, TargetKind
 
 register = template.Library()
 
@@ -41,6 +43,17 @@ EVENT_LABELS = {
     "note.added": _("Internal note"),
     "reply.sent": _("Reply to customer"),
     "communication.logged": _("Communication logged"),
+    "sla.warned": _("Deadline approaching"),
+    "sla.breached": _("Deadline missed"),
+    "sla.escalated": _("Missed deadline escalated"),
+}
+CLOCK_CHANGES = {
+    "started": _("started"),
+    "met": _("met"),
+    "paused": _("paused"),
+    "resumed": _("resumed"),
+    "recomputed": _("recomputed"),
+    "stopped": _("stopped"),
 }
 PII_LABELS = {
     "name": _("name"),
@@ -54,6 +67,12 @@ KIND_LABELS = {
     "email": _("E-mail"),
     "visit": _("Visit"),
 }
+
+
+@register.filter
+def unit_label(unit: str) -> str:
+    """The readable name of a deadline's unit of time."""
+    return _label(DurationUnit, unit)
 
 
 @register.filter
@@ -132,6 +151,20 @@ def _communication(data: dict[str, Any], names: Names) -> str:
     return "{} · {}".format(KIND_LABELS.get(data.get("kind", ""), ""), direction)
 
 
+def _checkpoint(code: str) -> str:
+    stage, _sep, detail = code.partition(":")
+    if stage == "warning":
+        return _("%(percent)s%% of the time used") % {"percent": detail}
+    if stage == "escalation":
+        return _("escalation level %(level)s") % {"level": detail}
+    return str(_("due time passed"))
+
+
+def _deadline_checkpoint(data: dict[str, Any], names: Names) -> str:
+    passed = ", ".join(_checkpoint(code) for code in data.get("checkpoints", []))
+    return f"{_label(TargetKind, data.get('kind'))} · {passed}"
+
+
 SUMMARIES: dict[str, Callable[[dict[str, Any], Names], str]] = {
     "case.received": lambda d, n: _label(Channel, d.get("channel")),
     "case.transitioned": _transitioned,
@@ -149,6 +182,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any], Names], str]] = {
     ),
     "collaboration.answered": lambda d, n: _label(CollaborationStatus, d.get("status")),
     "communication.logged": _communication,
+    "sla.warned": _deadline_checkpoint,
+    "sla.breached": _deadline_checkpoint,
+    "sla.escalated": _deadline_checkpoint,
 }
 
 
@@ -157,3 +193,16 @@ def event_summary(event: CaseEvent, names: Names) -> str:
     """One readable line from the event's data (ids resolved through `names`)."""
     summarize = SUMMARIES.get(event.type)
     return summarize(event.data or {}, names) if summarize else ""
+
+
+@register.simple_tag
+def deadline_changes(event: CaseEvent) -> list[dict[str, Any]]:
+    """What the event did to the case's deadline clocks, readable, with due times."""
+    return [
+        {
+            "label": _label(TargetKind, change.get("kind")),
+            "change": str(CLOCK_CHANGES.get(change.get("change", ""), "")),
+            "due_at": parse_datetime(change.get("due_at") or ""),
+        }
+        for change in (event.data or {}).get("sla", [])
+    ]

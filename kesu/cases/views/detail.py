@@ -38,6 +38,7 @@ from kesu.cases.models import Case, CaseEvent, Category, CollaborationStatus
 from kesu.cases.services.workflow import current_plan
 from kesu.cases.workflow import Action, Status, allowed_actions
 from kesu.core.errors import NotFound
+from kesu.sla.selectors import case_deadlines
 from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
@@ -263,6 +264,7 @@ def detail_context(
         "attachments": list(case.attachments.all()),
         "events": events,
         "names": names,
+        "deadlines": case_deadlines(case),
     }
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from kesu.cases import selectors
 from kesu.cases.forms.listing import CaseFilterForm
+from kesu.sla.selectors import next_deadlines
 from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
@@ -21,9 +22,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     cases = selectors.case_list(user=signed_in_user(request), filters=form.filters())
     page = Paginator(cases, settings.KESU_PAGE_SIZE).get_page(request.GET.get("page"))
+    deadlines = next_deadlines([case.pk for case in page.object_list])
+    rows = [(case, deadlines.get(case.pk)) for case in page.object_list]
     return render_page_or_partial(
         request,
         "cases/list.html",
-        {"form": form, "page": page},
+        {"form": form, "page": page, "rows": rows},
         partials={"results": "results"},
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
 
 # gthread, not sync: Kesu often runs on a closed network without a buffering proxy in
 # front, where a sync worker is held by every slow client and keep-alive connection.
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             "gunicorn": _start(_gunicorn_argv(bind, workers)),
             "task worker": _start(_worker_argv()),
         }
+        for path in settings.KESU_WORKER_STARTUP:
+            import_string(path)()
         self.stdout.write(f"Kesu is serving on http://{bind}/ (Ctrl+C stops it)")
         failed = self._wait(children)
         _stop(children, force=lambda: len(self._signals) > 1)

@@ -1,0 +1,1 @@
+"""Kesu's benchmark suite: `kesu bench` (see README, "Benchmarks", and RESULTS.md)."""

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from kesu.sla import views
+
+app_name = "sla"
+urlpatterns = [
+    path("compliance/", views.compliance, name="compliance"),
+]
