@@ -101,7 +101,7 @@ def inner(args: argparse.Namespace) -> int:
     """Migrate, fill up to the size, then run the scenarios against gunicorn."""
     from django.core.management import call_command
 
-    from bench import report, scenarios, server, wrk
+    from bench import report, scenarios, server, sla, wrk
     from bench.generate import DEFAULT_SEED, generate
     from kesu.cases.models import Case
 
@@ -129,6 +129,9 @@ def inner(args: argparse.Namespace) -> int:
     http = [s for s in scenarios.HTTP_SCENARIOS if s.name in names]
     if "db_insert" in names:
         results.append(scenarios.run_db_insert(load))
+        print(report.table(results[-1]), flush=True)
+    for name in (n for n in scenarios.DEADLINE_SCENARIOS if n in names):
+        results.append(sla.run(name, args.repeat))
         print(report.table(results[-1]), flush=True)
     if http or "workflow" in names:
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -23,6 +23,8 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"\n{result['name']}: {result['description']}"]
     if "error" in result:
         return "\n".join([*lines, f"NOT MEASURED: {result['error']}"])
+    if result["kind"] == "sla":
+        return "\n".join([*lines, *_figure_lines(summary["target"]), _rss_line(result)])
     header = (
         f"{'':9} {'req/s':>9} {'min–max':>17} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     )
@@ -48,9 +50,21 @@ def table(result: dict[str, Any]) -> str:
     )
     if errors:
         lines.append(f"ERRORS: {errors} failed requests")
-    rss = ", ".join(f"{k} {_mb(v)} MB" for k, v in result["peak_rss_bytes"].items())
-    lines.append(f"peak RSS: {rss}")
+    lines.append(_rss_line(result))
     return "\n".join(lines)
+
+
+def _figure_lines(figures: dict[str, dict[str, float]]) -> list[str]:
+    """Every figure of a scenario that is not an HTTP one: median (min–max)."""
+    return [
+        f"{name:>16}: {f['median']:14,.3f}  ({f['min']:,.3f} – {f['max']:,.3f})"
+        for name, f in figures.items()
+    ]
+
+
+def _rss_line(result: dict[str, Any]) -> str:
+    rss = ", ".join(f"{k} {_mb(v)} MB" for k, v in result["peak_rss_bytes"].items())
+    return f"peak RSS: {rss}"
 
 
 def document(
@@ -105,10 +119,15 @@ def markdown(doc: dict[str, Any]) -> str:
         ceiling = (
             f"{s['ceiling']['throughput']['median']:,.0f}" if "target" in s else "—"
         )
+        p50, p95, p99 = (_ms(target, key) for key in ("p50_ms", "p95_ms", "p99_ms"))
         lines.append(
             f"| {result['name']} | {t['median']:,.1f} ({t['min']:,.1f}–{t['max']:,.1f})"
-            f" | {target['p50_ms']['median']:.2f} | {target['p95_ms']['median']:.2f}"
-            f" | {target['p99_ms']['median']:.2f} | {ceiling} | {ratio}"
+            f" | {p50} | {p95} | {p99} | {ceiling} | {ratio}"
             f" | {_mb(max(workers)) if workers else '—'} |"
         )
     return "\n".join(lines)
+
+
+def _ms(figures: dict[str, dict[str, float]], key: str) -> str:
+    # Deadline scenarios that time a whole pass have no per-request percentiles.
+    return f"{figures[key]['median']:.2f}" if key in figures else "—"

@@ -148,7 +148,8 @@ HTTP_SCENARIOS = [
     ),
 ]
 WRITE_SCENARIOS = ["db_insert", "workflow"]
-NAMES = [s.name for s in HTTP_SCENARIOS] + WRITE_SCENARIOS
+DEADLINE_SCENARIOS = ["sla_due", "sla_reconcile", "sla_worker"]  # bench/sla.py
+NAMES = [s.name for s in HTTP_SCENARIOS] + WRITE_SCENARIOS + DEADLINE_SCENARIOS
 DEFAULT = [s.name for s in HTTP_SCENARIOS]
 
 

@@ -32,7 +32,6 @@ from kesu.sla.models import Clock, TargetKind
 from kesu.sla.policies import due_at
 from kesu.sla.services import clocks_reconcile
 
-NAMES = ["sla_due", "sla_reconcile", "sla_worker"]
 DUE_COMPUTATIONS = 50_000
 OVERDUE = 1_000
 REPO = Path(__file__).resolve().parents[1]

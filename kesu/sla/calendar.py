@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from enum import StrEnum
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
@@ -59,6 +59,11 @@ class BusinessCalendar:
                         f"a period must open before it closes: {opens}–{closes}"
                     )
         _zone(self.time_zone)  # fails early on an unknown zone
+        # Calendars key the per-day caches: hash the fields once, not on every lookup.
+        object.__setattr__(self, "_hash", hash(astuple(self)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined, no-any-return]
 
     @property
     def zone(self) -> ZoneInfo:
