@@ -361,6 +361,7 @@ def _write_events(
     planned: list[PlannedCase], anchor: dt.datetime, progress: Progress
 ) -> int:
     rows: list[CaseEvent] = []
+    reads: dict[object, object] = {}  # policies and calendars, read once for all
     for done, item in enumerate(planned, start=1):
         case = item.case
         first = len(rows)
@@ -385,7 +386,7 @@ def _write_events(
                 )
             )
         # Through the deadline services, so demo clocks are what live ones would be.
-        clocks_replay(case=case, events=rows[first:], now=anchor)
+        clocks_replay(case=case, events=rows[first:], now=anchor, reads=reads)
         if done % 500 == 0:
             progress(f"Timelines and deadline clocks: {done}/{len(planned)} cases.")
     CaseEvent.objects.bulk_create(rows, batch_size=BATCH_SIZE)

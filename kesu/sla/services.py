@@ -50,11 +50,13 @@ T = TypeVar("T")
 
 
 # Set while a timeline is replayed: no tasks or notifications (they are for the
-# present only), and calendars and targets are read once, not once per event.
+# present only), calendars and targets are read once, and the case's clocks live in
+# memory until the replay writes them all at once.
 @dataclass
 class _Replay:
     reads: dict[object, object] = field(default_factory=dict)
-    next_checks: dict[str, dt.datetime | None] = field(default_factory=dict)
+    clocks: dict[str, Clock] = field(default_factory=dict)  # by kind
+    events: list[CaseEvent] = field(default_factory=list)  # checkpoints passed
 
 
 _replay: ContextVar[_Replay | None] = ContextVar("sla_replay", default=None)
@@ -149,7 +151,7 @@ def _replayed(key: object, read: Callable[[], T]) -> T:
 
 def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
     rule = _rule_for(case, kind)
-    if rule is None or Clock.objects.filter(case=case, kind=kind).exists():
+    if rule is None or _has_clock(case, kind):
         return None
     policy = _replayed(
         ("policy", rule.policy_id), lambda: SlaPolicy.objects.get(pk=rule.policy_id)
@@ -170,7 +172,33 @@ def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
     return clock
 
 
+def _has_clock(case: Case, kind: str) -> bool:
+    replay = _replay.get()
+    if replay is not None:
+        return kind in replay.clocks
+    return Clock.objects.filter(case=case, kind=kind).exists()
+
+
+def _save(clock: Clock) -> None:
+    replay = _replay.get()
+    if replay is not None:
+        replay.clocks[clock.kind] = clock
+    else:
+        clock.save()
+
+
 def _open_clocks(case: Case, kinds: Iterable[str] | None = None) -> list[Clock]:
+    replay = _replay.get()
+    if replay is not None:
+        wanted = set(kinds) if kinds is not None else None
+        return sorted(
+            (
+                clock
+                for clock in replay.clocks.values()
+                if clock.stopped_at is None and (wanted is None or clock.kind in wanted)
+            ),
+            key=lambda clock: clock.kind,
+        )
     clocks = Clock.objects.select_for_update().filter(
         case=case, stopped_at__isnull=True
     )
@@ -231,7 +259,11 @@ def _clock_resume(case: Case, at: dt.datetime) -> Effects:
 def _clock_restart(case: Case, kind: str, at: dt.datetime) -> Effects:
     """A reopened case gets a fresh resolution clock; the old one's fate is in
     the timeline already."""
-    Clock.objects.filter(case=case, kind=kind).delete()
+    replay = _replay.get()
+    if replay is not None:
+        replay.clocks.pop(kind, None)
+    else:
+        Clock.objects.filter(case=case, kind=kind).delete()
     return _effects("started", [_clock_start(case, kind, at)])
 
 
@@ -282,16 +314,14 @@ def _reschedule(clock: Clock, case: Case, now: dt.datetime | None = None) -> Non
     upcoming = next_checkpoint(points, clock.checkpoints_done)
     clock.next_check_at = upcoming.at if upcoming else None
     clock.version += 1
-    clock.save()
-    _note_next_check(clock)
+    _save(clock)
     _enqueue(clock)
 
 
 def _unschedule(clock: Clock) -> None:
     clock.next_check_at = None
     clock.version += 1  # any task already queued for this clock now does nothing
-    clock.save()
-    _note_next_check(clock)
+    _save(clock)
 
 
 def _enqueue(clock: Clock) -> None:
@@ -357,18 +387,24 @@ def _advance(clock: Clock, now: dt.datetime) -> list[str]:
         return []
     _reschedule(clock, clock.case)
     last = handled[-1].code
-    event_append(
-        case=clock.case,
-        type=CHECKPOINT_EVENTS[last.split(":")[0]],
-        actor=None,
-        data={
-            "kind": clock.kind,
-            "checkpoints": [point.code for point in handled],
-            "due_at": clock.due_at.isoformat(),
-        },
-        at=handled[-1].at,
-    )
-    if _replay.get() is None:
+    event_type = CHECKPOINT_EVENTS[last.split(":")[0]]
+    data = {
+        "kind": clock.kind,
+        "checkpoints": [point.code for point in handled],
+        "due_at": clock.due_at.isoformat(),
+    }
+    replay = _replay.get()
+    if replay is not None:
+        replay.events.append(
+            CaseEvent(
+                case=clock.case, type=event_type, data=data, created_at=handled[-1].at
+            )
+        )
+    else:
+        event_append(
+            case=clock.case, type=event_type, actor=None, data=data, at=handled[-1].at
+        )
+    if replay is None:
         case_id, kind, due = clock.case_id, clock.kind, clock.due_at.isoformat()
         transaction.on_commit(
             lambda: tasks.deadline_notify.enqueue(case_id, kind, last, due)
@@ -378,7 +414,11 @@ def _advance(clock: Clock, now: dt.datetime) -> list[str]:
 
 @transaction.atomic
 def clocks_replay(
-    *, case: Case, events: list[CaseEvent] | None = None, now: dt.datetime | None = None
+    *,
+    case: Case,
+    events: list[CaseEvent] | None = None,
+    now: dt.datetime | None = None,
+    reads: dict[object, object] | None = None,
 ) -> int:
     """Give a case without clocks the clocks its timeline implies; returns the clocks.
 
@@ -387,45 +427,42 @@ def clocks_replay(
     between are recorded at their own time, and nobody is notified of the past. Unsaved
     `events` get what they changed in their data, as live ones do; stored events are
     append-only and keep theirs. Targets come from the case's present classification.
+    `reads` may be shared by the replays of a batch of cases (policies, calendars).
     """
     if Clock.objects.filter(case=case).exists():
         return 0
     if events is None:
         events = list(case.events.order_by("created_at", "id"))
     now = now or timezone.now()
-    token = _replay.set(_Replay())
+    replay = _Replay(reads=reads if reads is not None else {})
+    token = _replay.set(replay)
     try:
         for event in sorted(events, key=lambda e: e.created_at):
-            _advance_case(case, event.created_at)
+            _advance_replayed(replay, case, event.created_at)
             effects = on_case_event(event)
             if effects and event.pk is None:
                 event.data = {**event.data, **effects}
-        _advance_case(case, now)
+        _advance_replayed(replay, case, now)
     finally:
         _replay.reset(token)
-    clocks = list(Clock.objects.filter(case=case))
+    clocks = Clock.objects.bulk_create(replay.clocks.values())
+    CaseEvent.objects.bulk_create(replay.events)
+    if replay.events:
+        latest = max(event.created_at for event in replay.events)
+        Case.objects.filter(pk=case.pk, updated_at__lt=latest).update(updated_at=latest)
     for clock in clocks:
         if clock.is_running:
             _enqueue(clock)
     return len(clocks)
 
 
-def _note_next_check(clock: Clock) -> None:
-    replay = _replay.get()
-    if replay is not None:
-        running = clock.is_running
-        replay.next_checks[clock.kind] = clock.next_check_at if running else None
-
-
-def _advance_case(case: Case, now: dt.datetime) -> None:
-    replay = _replay.get()
-    if replay is not None:
-        pending = replay.next_checks.values()
-        if all(at is None or at > now for at in pending):
-            return  # nothing due yet: spare the replay a query per event
-    for clock in (
-        Clock.objects.filter(case=case).needing_attention(now).order_by("kind")
-    ):
+def _advance_replayed(replay: _Replay, case: Case, now: dt.datetime) -> None:
+    due = [
+        clock
+        for clock in replay.clocks.values()
+        if clock.is_running and clock.next_check_at and clock.next_check_at <= now
+    ]
+    for clock in sorted(due, key=lambda clock: clock.kind):
         clock.case = case
         _advance(clock, now)
 
