@@ -23,7 +23,7 @@ from django.utils import timezone
 from kesu.cases.models import CaseEvent
 from kesu.notifications.models import Notification
 from kesu.sla.models import SlaPolicy
-from tests.factories import make_case, top_category
+from tests.factories import make_case
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE_SECONDS = 90
@@ -68,12 +68,16 @@ def worker(transactional_db, settings) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def _fast_response_policy() -> None:
-    """A 1-minute response target with escalations seconds apart, so the whole
-    chain fits in a test; the maths is the one production uses."""
-    general = SlaPolicy.objects.get(severity="", category=None, is_active=True)
-    general.escalation_minutes = [0.1, 0.2, 0.3]
-    general.save()
-    general.targets.filter(kind="response").update(amount=1, unit="minutes")
+    """The only policy: a 1-minute response target with escalations seconds apart,
+    so the whole chain fits in a test; the maths is the one production uses.
+
+    Created here: transactional tests flush the rows the data migrations seeded.
+    """
+    SlaPolicy.objects.all().delete()
+    policy = SlaPolicy.objects.create(
+        name="测试", name_en="test", escalation_minutes=[0.1, 0.2, 0.3]
+    )
+    policy.targets.create(kind="response", amount=1, unit="minutes")
 
 
 def _wait_for(case_id: int, checkpoint: str) -> list[CaseEvent]:
@@ -98,7 +102,6 @@ def test_worker_runs_warning_breach_and_escalations_with_notifications(
     case = make_case(
         by=agent,
         store=store,
-        category=top_category("other"),
         department=after_sales,
         assignee=handler,
         received_at=timezone.now() - dt.timedelta(seconds=40),
