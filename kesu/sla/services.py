@@ -168,7 +168,9 @@ def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
         started_at=at,
         due_at=due_at(at, rule.amount, rule.unit, _calendar(case.store)),
     )
-    _reschedule(clock, case)
+    # Replayed timelines pass their checkpoints as history happened instead.
+    started = at if _replay.get() is not None else timezone.now()
+    _reschedule(clock, case, now=started, history=True)
     return clock
 
 
@@ -302,15 +304,25 @@ def _schedule(clock: Clock, case: Case) -> list[Checkpoint]:
     )
 
 
-def _reschedule(clock: Clock, case: Case, now: dt.datetime | None = None) -> None:
+def _reschedule(
+    clock: Clock, case: Case, now: dt.datetime | None = None, *, history: bool = False
+) -> None:
     """Save the clock with its next checkpoint, and enqueue the task for it.
 
-    Warnings whose moment is already past are skipped rather than sent late.
+    Warnings whose moment is already past are skipped rather than sent late. With
+    `history` (a clock started for a case received earlier: an import, a call logged
+    afterwards) every checkpoint already past is recorded, a breach included, but
+    announced to nobody: nobody could have acted on it.
     """
     points = _schedule(clock, case)
     if now is not None:
-        passed = [p for p in points if p.at <= now and p.code.startswith("warning")]
+        passed = [p for p in points if p.at <= now]
+        if not history:
+            passed = [p for p in passed if p.code.startswith("warning")]
         clock.checkpoints_done = max(clock.checkpoints_done, len(passed))
+        breach = next((p for p in passed if p.code == BREACH), None)
+        if breach is not None and clock.breached_at is None:
+            clock.breached_at = breach.at
     upcoming = next_checkpoint(points, clock.checkpoints_done)
     clock.next_check_at = upcoming.at if upcoming else None
     clock.version += 1

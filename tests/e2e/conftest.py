@@ -92,3 +92,31 @@ def login(page: Any) -> Callable[..., Any]:
         return page
 
     return log_in
+
+
+# Reported as console errors by chromium, and raised again here in case a message
+# slips through: a blocked script or style must fail the test.
+REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+@pytest.fixture
+def browser_errors(page: Any) -> list[str]:
+    """Console errors, uncaught page errors, CSP violations and 5xx answers."""
+    errors: list[str] = []
+
+    def on_console(msg: Any) -> None:
+        if msg.type == "error":
+            errors.append(f"console: {msg.text} ({msg.location.get('url')})")
+
+    page.add_init_script(REPORT_CSP)
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"page: {exc}"))
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else 0,
+    )
+    return errors

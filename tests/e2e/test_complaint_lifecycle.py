@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -19,32 +18,6 @@ from tests.factories import make_case
 
 CASE_URL = re.compile(r"/cases/(KS-\d{8}-\d{4})/$")
 EVENTS = "#timeline li[data-type]"
-# Reported as console errors by chromium, and raised again here in case a message
-# slips through: a blocked script or style must fail the test.
-REPORT_CSP = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
-
-
-@pytest.fixture
-def browser_errors(page: Any) -> list[str]:
-    """Console errors, uncaught page errors, CSP violations and 5xx answers."""
-    errors: list[str] = []
-
-    def on_console(msg: Any) -> None:
-        if msg.type == "error":
-            errors.append(f"console: {msg.text} ({msg.location.get('url')})")
-
-    page.add_init_script(REPORT_CSP)
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(f"page: {exc}"))
-    page.on(
-        "response",
-        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else 0,
-    )
-    return errors
 
 
 def _log_out(page: Any) -> None:

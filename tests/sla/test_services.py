@@ -256,3 +256,20 @@ def test_archiving_stops_every_clock(clock_time, agent, store):
     case_transition(case=case, action="reject", by=agent, reason="重复投诉")
 
     assert not Clock.objects.filter(case=case, stopped_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_case_received_long_ago_records_its_past_breach_without_announcing_it(
+    clock_time, agent, store, django_capture_on_commit_callbacks
+):
+    """An import of old complaints must not flood anyone with escalations."""
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(
+            by=agent, store=store, received_at=MONDAY_10 - dt.timedelta(days=3)
+        )
+
+    response = clock(case, "response")
+    assert response.breached_at == response.due_at
+    assert response.next_check_at is None  # every checkpoint lies in the past
+    assert not case.events.filter(type__startswith="sla.").exists()
+    assert mail.outbox == []

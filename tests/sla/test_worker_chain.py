@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from kesu.cases.models import CaseEvent
 from kesu.notifications.models import Notification
 from kesu.sla.models import SlaPolicy
+from kesu.sla.tasks import clocks_reconcile
 from tests.factories import make_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,9 +64,21 @@ def worker(transactional_db, settings) -> Iterator[subprocess.Popen[bytes]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    _wait_until_working()
     yield process
     process.terminate()
     process.wait(timeout=30)
+
+
+def _wait_until_working() -> None:
+    """A worker that is still starting would find every checkpoint passed at once."""
+    probe = clocks_reconcile.enqueue()
+    limit = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < limit:
+        if DBTaskResult.objects.filter(id=probe.id, status="SUCCESSFUL").exists():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the worker ran nothing within {DEADLINE_SECONDS} s")
 
 
 def _fast_response_policy() -> None:
@@ -98,13 +112,13 @@ def test_worker_runs_warning_breach_and_escalations_with_notifications(
     worker, agent, supervisor, manager, store, after_sales, handler
 ):
     _fast_response_policy()
-    # Received 40 s ago: both warnings (30 s, 48 s) are due at once, the breach soon.
+    # Received 20 s ago: warnings at 30 s and 48 s, the breach at 60 s.
     case = make_case(
         by=agent,
         store=store,
         department=after_sales,
         assignee=handler,
-        received_at=timezone.now() - dt.timedelta(seconds=40),
+        received_at=timezone.now() - dt.timedelta(seconds=20),
     )
 
     events = _wait_for(case.pk, "escalation:3")
@@ -122,6 +136,10 @@ def test_worker_runs_warning_breach_and_escalations_with_notifications(
     worker_error = worker.stderr.read1() if worker.poll() is not None else b""
     assert worker.poll() is None, worker_error
     kinds = set(Notification.objects.filter(case=case).values_list("kind", flat=True))
+    failed = DBTaskResult.objects.filter(status="FAILED").values_list(
+        "task_path", "exception_class_path", "traceback"
+    )
+    assert list(failed) == []
     assert kinds == {"deadline.warning", "deadline.breach", "deadline.escalation"}
     assert Notification.objects.filter(
         case=case, recipient=manager, kind="deadline.escalation"
