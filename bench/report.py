@@ -112,7 +112,7 @@ def markdown(doc: dict[str, Any]) -> str:
             lines.append(f"| {result['name']} | not measured: {result['error']} |")
             continue
         s = result["summary"]
-        target = s.get("target", s["ceiling"])
+        target = s["target"] if "target" in s else s["ceiling"]
         t = target["throughput"]
         workers = [v for k, v in result["peak_rss_bytes"].items() if "worker" in k]
         ratio = f"{s['ratio']['median']:.4f}" if "ratio" in s else "—"

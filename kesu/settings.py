@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kesu.sla",
     "kesu.notifications",
     "kesu.intake",
+    "kesu.triage",
     "kesu.api",
     "kesu.web",
     "kesu.demo",

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesu.accounts.models import Store
-from kesu.cases.models import Case, Channel, Product
+from kesu.cases.models import Case, Channel, Customer, Product
 from kesu.cases.services import CaseInput, case_receive
 from kesu.core.errors import Conflict, InvalidInput
 from kesu.intake.models import IntakeRecord
@@ -89,6 +89,9 @@ class Submission:
     source: dict[str, Any] = field(default_factory=dict)
     # Send the customer the acknowledgement mail (R-IN-3) when an address is given.
     acknowledge: bool = True
+    # A customer the backend already found or made (an imported review names a
+    # platform user but no phone or e-mail); None: found or made from the fields above.
+    customer: Customer | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,7 @@ def _case_insert(submission: Submission, fingerprint: str, stored: list[str]) ->
             channel=submission.channel,
             store=store,
             description=submission.description,
+            customer=submission.customer,
             customer_name=submission.customer_name,
             customer_phone=submission.customer_phone,
             customer_email=submission.customer_email,

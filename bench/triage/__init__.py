@@ -1,0 +1,1 @@
+"""Triage benchmark: rebuild the default model from the public data and measure it."""

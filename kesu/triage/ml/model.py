@@ -1,0 +1,288 @@
+"""A linear text model: TF-IDF over characters (1–3) and words, a head per task.
+
+Saved as a zip of JSON (vocabularies, classes, metadata) and a NumPy ``.npz`` of plain
+float arrays, read back with ``allow_pickle=False``: a model file can never run code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+
+from kesu.triage.ml.text import normalise, words
+
+FORMAT = 1
+# Character n-grams carry Chinese (no spaces to split words on); over a long English
+# narrative they cost most of the training time and add little to its words, so they
+# only see the start of each text.
+CHAR_SPAN = 400
+VOCABULARY_SAMPLE = 15_000
+CHAR_FEATURES = 40_000
+WORD_FEATURES = 20_000
+
+
+class ModelFileError(ValueError):
+    """A model file that is not a Kesu triage model, or is damaged."""
+
+
+def word_ngrams(text: str) -> list[str]:
+    """Words and adjacent word pairs (pairs catch 不 + verb, 'not received')."""
+    tokens = words(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def text_start(text: str) -> str:
+    """The part of a (normalised) text that character n-grams look at."""
+    return text[:CHAR_SPAN]
+
+
+def _char_vectorizer(**kwargs: Any) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char",
+        preprocessor=text_start,
+        ngram_range=(1, 3),
+        lowercase=False,
+        sublinear_tf=True,
+        **kwargs,
+    )
+
+
+def _given(tokens: list[str]) -> list[str]:
+    return tokens  # documents reach the word vectorizer already tokenised
+
+
+def _word_vectorizer(**kwargs: Any) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer=_given, lowercase=False, sublinear_tf=True, **kwargs
+    )
+
+
+@dataclass
+class Head:
+    """One task's linear layer: classes and their weights over the shared features."""
+
+    classes: list[str]
+    coef: np.ndarray  # int8 (n_classes, n_features), times `scale` per class
+    scale: np.ndarray
+    intercept: np.ndarray
+
+    def __post_init__(self) -> None:
+        # C order: scipy copies a transposed (Fortran-order) operand on every product.
+        weights = self.coef.astype(np.float32) * self.scale[:, None]
+        self._weights = np.ascontiguousarray(weights.T)
+
+    def proba(
+        self, features: sparse.csr_matrix, temperature: float = 1.0
+    ) -> np.ndarray:
+        """Class probabilities (softmax of the linear scores), one row per text."""
+        scores = (np.asarray(features @ self._weights) + self.intercept) / temperature
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return np.asarray(scores)
+
+    def fit_temperature(
+        self, features: sparse.csr_matrix, labels: Sequence[str]
+    ) -> float:
+        """Temperature that minimises log-loss on held-out texts (Guo et al., 2017)."""
+        index = {label: i for i, label in enumerate(self.classes)}
+        known = [
+            (row, index[label]) for row, label in enumerate(labels) if label in index
+        ]
+        rows = [row for row, _ in known]
+        truth = np.array([column for _, column in known])
+        best, best_loss = 1.0, np.inf
+        for temperature in np.geomspace(0.5, 50, 40):
+            proba = self.proba(features[rows], float(temperature))
+            loss = -np.log(proba[np.arange(len(rows)), truth] + 1e-12).mean()
+            if loss < best_loss:
+                best, best_loss = float(temperature), loss
+        return best
+
+    def scaled(self, temperature: float) -> Head:
+        """The same head with its scores divided by ``temperature``."""
+        return Head(
+            self.classes,
+            self.coef,
+            (self.scale / temperature).astype(np.float32),
+            (self.intercept / temperature).astype(np.float32),
+        )
+
+
+@dataclass
+class TextModel:
+    """Shared TF-IDF features plus named heads (``category``, ``subcategory`` …)."""
+
+    char: TfidfVectorizer
+    word: TfidfVectorizer
+    heads: dict[str, Head] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def fit_features(
+        cls, texts: Sequence[str], min_df: int = 2
+    ) -> tuple[TextModel, sparse.csr_matrix]:
+        """Learn vocabularies and IDF weights; also return the training features.
+
+        On a large set the vocabularies and IDF come from a fixed sample: sorting and
+        pruning every n-gram of 50,000 texts took most of the training time, and the
+        terms that survive pruning are the frequent ones a sample finds too.
+        """
+        docs = [normalise(t) for t in texts]
+        tokens = [word_ngrams(d) for d in docs]
+        char = _char_vectorizer(
+            min_df=min_df, max_features=CHAR_FEATURES, dtype=np.float32
+        )
+        word = _word_vectorizer(
+            min_df=min_df, max_features=WORD_FEATURES, dtype=np.float32
+        )
+        chosen = range(len(docs))
+        if len(docs) > VOCABULARY_SAMPLE:
+            sampler = random.Random(0)  # noqa: S311 - a reproducible sample, not a secret
+            chosen = sorted(sampler.sample(chosen, VOCABULARY_SAMPLE))
+        char.fit([docs[i] for i in chosen])
+        word.fit([tokens[i] for i in chosen])
+        model = cls(char=char, word=word)
+        return model, _joined([char.transform(docs), word.transform(tokens)])
+
+    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Char and word TF-IDF side by side, each half L2-normalised."""
+        docs = [normalise(t) for t in texts]
+        tokens = [word_ngrams(d) for d in docs]
+        return _joined([self.char.transform(docs), self.word.transform(tokens)])
+
+    def fit_head(
+        self,
+        name: str,
+        features: sparse.csr_matrix,
+        labels: Sequence[str],
+        alpha: float = 5e-6,
+    ) -> Head:
+        """Train a class-balanced logistic-loss linear head on computed features.
+
+        SGD rather than LogisticRegression(lbfgs): the same gold-set F1, measured,
+        at a thirtieth of the training time on 45,000 texts.
+        """
+        clf = SGDClassifier(
+            loss="log_loss",
+            alpha=alpha,
+            class_weight="balanced",
+            max_iter=8,
+            tol=None,
+            random_state=0,
+        )
+        clf.fit(features, list(labels))
+        coef, intercept = clf.coef_, clf.intercept_
+        if len(clf.classes_) == 2:  # sklearn keeps one row for binary problems
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        # int8 weights with one scale per class keep the file small (< 5 MB).
+        scale = np.maximum(np.abs(coef).max(axis=1), 1e-12) / 127
+        head = Head(
+            classes=[str(c) for c in clf.classes_],
+            coef=np.round(coef / scale[:, None]).astype(np.int8),
+            scale=scale.astype(np.float32),
+            intercept=intercept.astype(np.float32),
+        )
+        self.heads[name] = head
+        return head
+
+    def proba(self, name: str, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities of head ``name`` for each text."""
+        return self.heads[name].proba(self.features(texts))
+
+    def to_bytes(self) -> bytes:
+        """The model as a zip of JSON and plain arrays."""
+        arrays: dict[str, np.ndarray] = {
+            "char_idf": self.char.idf_.astype(np.float32),
+            "word_idf": self.word.idf_.astype(np.float32),
+        }
+        heads = {}
+        for name, head in self.heads.items():
+            arrays[f"{name}_coef"] = head.coef
+            arrays[f"{name}_scale"] = head.scale
+            arrays[f"{name}_intercept"] = head.intercept
+            heads[name] = head.classes
+        spec = {
+            "format": FORMAT,
+            "char_vocabulary": _ordered(self.char.vocabulary_),
+            "word_vocabulary": _ordered(self.word.vocabulary_),
+            "heads": heads,
+            "meta": self.meta,
+        }
+        npz = io.BytesIO()
+        np.savez_compressed(npz, **arrays)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("model.json", json.dumps(spec, ensure_ascii=False))
+            bundle.writestr("arrays.npz", npz.getvalue())
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TextModel:
+        """Load a model saved by `to_bytes`; never unpickles anything."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+                spec = json.loads(bundle.read("model.json"))
+                arrays = np.load(
+                    io.BytesIO(bundle.read("arrays.npz")), allow_pickle=False
+                )
+                arrays = {key: arrays[key] for key in arrays.files}
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ModelFileError(f"not a Kesu triage model: {exc}") from exc
+        if spec.get("format") != FORMAT:
+            raise ModelFileError(f"unsupported model format {spec.get('format')!r}")
+        char = _char_vectorizer(
+            vocabulary=_indexed(spec["char_vocabulary"]), dtype=np.float32
+        )
+        char.idf_ = arrays["char_idf"]
+        word = _word_vectorizer(
+            vocabulary=_indexed(spec["word_vocabulary"]), dtype=np.float32
+        )
+        word.idf_ = arrays["word_idf"]
+        heads = {
+            name: Head(
+                classes,
+                arrays[f"{name}_coef"],
+                arrays[f"{name}_scale"],
+                arrays[f"{name}_intercept"],
+            )
+            for name, classes in spec["heads"].items()
+        }
+        return cls(char=char, word=word, heads=heads, meta=spec.get("meta", {}))
+
+    def save(self, path: Path) -> None:
+        """Write the model file."""
+        path.write_bytes(self.to_bytes())
+
+    @classmethod
+    def load(cls, path: Path) -> TextModel:
+        """Read a model file."""
+        return cls.from_bytes(path.read_bytes())
+
+
+def _joined(parts: list[sparse.spmatrix]) -> sparse.csr_matrix:
+    # Each half is unit-length; scaling by 1/sqrt(2) keeps the whole row unit-length.
+    return sparse.csr_matrix(sparse.hstack(parts) * np.float32(np.sqrt(0.5)))
+
+
+def _ordered(vocabulary: dict[str, int]) -> list[str]:
+    terms = [""] * len(vocabulary)
+    for term, index in vocabulary.items():
+        terms[index] = term
+    return terms
+
+
+def _indexed(terms: list[str]) -> dict[str, int]:
+    return {term: index for index, term in enumerate(terms)}

@@ -1,0 +1,152 @@
+"""Triage data: model versions (one active), labelled examples, rules."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kesu.triage.ml.rules import REGEX_PREFIX, Rule
+
+
+class ModelVersion(models.Model):
+    """A trained classifier; the bundle is JSON + plain arrays, never a pickle."""
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    trained_from = models.CharField(_("trained from"), max_length=200, blank=True)
+    examples = models.PositiveIntegerField(_("examples"), default=0)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    bundle = models.BinaryField(_("model file"))
+    is_active = models.BooleanField(_("active"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="triage_one_active_model",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ExampleSource(models.TextChoices):
+    OVERRIDE = "override", _("Staff override")
+    FILE = "file", _("Imported file")
+    MANUAL = "manual", _("Labelled by hand")
+
+
+class LabelledExample(models.Model):
+    """A text with its correct category: staff overrides become training data."""
+
+    text = models.TextField(_("text"))
+    category = models.CharField(_("category"), max_length=60)
+    subcategory = models.CharField(_("sub-category"), max_length=60, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=ExampleSource.choices,
+        default=ExampleSource.MANUAL,
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("labelled by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("labelled example")
+        verbose_name_plural = _("labelled examples")
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.text[:40]}"
+
+
+class RuleKind(models.TextChoices):
+    SEVERITY = "severity", _("Severity")
+    EMOTION = "emotion", _("Emotion")
+
+
+class RuleValue(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    MAJOR = "major", _("Major")
+    UNHAPPY = "unhappy", _("Unhappy")
+    ANGRY = "angry", _("Angry")
+
+
+class RuleLanguage(models.TextChoices):
+    ANY = "", _("Any language")
+    ZH = "zh", _("Chinese")
+    EN = "en", _("English")
+
+
+SEVERITY_VALUES = {RuleValue.URGENT, RuleValue.MAJOR}
+
+
+class TriageRule(models.Model):
+    """A keyword (or ``re:`` regex) that sets at least this severity or emotion."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=RuleKind.choices)
+    value = models.CharField(_("sets"), max_length=20, choices=RuleValue.choices)
+    language = models.CharField(
+        _("language"), max_length=5, choices=RuleLanguage.choices, blank=True
+    )
+    pattern = models.CharField(
+        _("keyword or pattern"),
+        max_length=200,
+        help_text=_("A keyword, or a regular expression starting with re:"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "value", "language", "pattern"]
+        verbose_name = _("triage rule")
+        verbose_name_plural = _("triage rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value", "language", "pattern"],
+                name="triage_rule_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern} → {self.value}"
+
+    def clean(self) -> None:
+        if (self.kind == RuleKind.SEVERITY) != (self.value in SEVERITY_VALUES):
+            raise ValidationError(
+                {"value": _("This value does not belong to this kind.")}
+            )
+        if self.pattern.startswith(REGEX_PREFIX):
+            try:
+                re.compile(self.pattern[len(REGEX_PREFIX) :])
+            except re.error as exc:
+                raise ValidationError({"pattern": str(exc)}) from exc
+
+    def as_rule(self) -> Rule:
+        """The row as the pure-Python rule the predictor uses."""
+        return Rule(self.kind, self.value, self.language, self.pattern)
