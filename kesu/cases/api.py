@@ -34,7 +34,13 @@ from kesu.cases.models import (
     Severity,
     VerificationResult,
 )
-from kesu.cases.selectors import CaseFilters, case_get, case_list, case_timeline
+from kesu.cases.selectors import (
+    CaseFilters,
+    case_get,
+    case_list,
+    case_rows,
+    case_timeline,
+)
 from kesu.cases.services.workflow import current_plan
 from kesu.cases.workflow import Action, Status
 from kesu.core.errors import Conflict, InvalidInput, NotFound
@@ -380,7 +386,7 @@ def list_cases(request: ApiRequest, params: Query[CaseListQuery]) -> dict[str, A
         "count": cases.count(),
         "limit": params.limit,
         "offset": start,
-        "items": list(cases[start : start + params.limit]),
+        "items": case_rows(cases, start, start + params.limit),
     }
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from kesu.accounts.models import Role, User
@@ -98,6 +101,16 @@ def _queue(user: User, queue: str) -> Q:
     return Q()
 
 
+def _day_start(day: dt.date | None, *, next_day: bool = False) -> dt.datetime | None:
+    # From year 1 or up to year 9999 bounds nothing, and those instants may not
+    # exist in UTC.
+    if day is None or day.year == (dt.MAXYEAR if next_day else dt.MINYEAR):
+        return None
+    if next_day:
+        day += dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet:
     """Cases in the user's scope matching the filters, newest first."""
     f = filters or CaseFilters()
@@ -110,8 +123,11 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet
         "assignee_id": f.assignee,
         "owner_id": f.owner,
         "channel": f.channel,
-        "received_at__date__gte": f.received_from,
-        "received_at__date__lte": f.received_to,
+        # Day bounds as instants, not `received_at__date`: a range on the column
+        # can use its indexes, a date cast of it cannot. Days are local (current
+        # time zone), as `__date` reads them.
+        "received_at__gte": _day_start(f.received_from),
+        "received_at__lt": _day_start(f.received_to, next_day=True),
     }
     queryset = queryset.filter(
         **{k: v for k, v in exact.items() if v not in (None, "")}
@@ -133,6 +149,64 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> CaseQuerySet
     return queryset.order_by("-received_at", "-id")
 
 
+def case_rows(cases: CaseQuerySet, start: int, stop: int) -> list[Case]:
+    """The cases from start to stop of a list, in its order.
+
+    The ids are sorted and sliced first, without the joined relations; only the
+    page's rows are then loaded with them. Sorting a whole scope or search result
+    joined to its customers, stores and people is what made large lists slow.
+    """
+    ids = list(cases.values_list("pk", flat=True)[start:stop])
+    rows = cases.order_by().filter(pk__in=ids).in_bulk()
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+if TYPE_CHECKING:
+    _Paginator = Paginator[Case]
+else:  # Django's Paginator takes no type argument at run time.
+    _Paginator = Paginator
+
+
+class CasePaginator(_Paginator):
+    """Pages of a case list, loaded by `case_rows`; the count can be capped.
+
+    With `count_cap`, at most that many cases are counted: counting all of a large
+    scope scans it on every page. `capped` then says that there are more.
+    """
+
+    def __init__(
+        self, cases: CaseQuerySet, per_page: int, *, count_cap: int | None = None
+    ) -> None:
+        super().__init__(cases, per_page)
+        self.cases = cases
+        self.count_cap = count_cap
+
+    @cached_property
+    def _counted(self) -> int:
+        if self.count_cap is None:
+            return self.cases.count()
+        return self.cases.order_by().values("pk")[: self.count_cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        """The number of cases, or `count_cap` when there are more."""
+        if self.count_cap is None:
+            return self._counted
+        return min(self._counted, self.count_cap)
+
+    @property
+    def capped(self) -> bool:
+        """True when the list holds more cases than `count` says."""
+        return self.count_cap is not None and self._counted > self.count_cap
+
+    def page(self, number: int | str) -> Page[Case]:
+        """The page's cases, each loaded with its list relations."""
+        page = super().page(number)
+        start = page.start_index() - 1 if self.count else 0
+        page.object_list = case_rows(self.cases, start, page.end_index())
+        return page
+
+
 def customer_case_list(*, user: User, customer: Customer) -> CaseQuerySet:
     """The customer's cases that the user may see, newest first."""
     return (
@@ -145,7 +219,9 @@ def customer_case_list(*, user: User, customer: Customer) -> CaseQuerySet:
 
 def case_get(*, user: User, number: str) -> Case:
     """One case by number, or NotFound when it does not exist or is out of scope."""
-    case = _scoped(user).with_list_relations().filter(number=number).first()
+    # The product too: the detail page and API show it (one query fewer).
+    cases = _scoped(user).with_list_relations().select_related("product")
+    case = cases.filter(number=number).first()
     if case is None:
         raise NotFound(_("No case %(number)s.") % {"number": number})
     return case

@@ -135,8 +135,8 @@ def test_list_query_count_does_not_grow_with_cases(
         make_case(by=agent, store=store)
     client = api_as(manager)
 
-    # token lookup, last-used update, count, page
-    with django_assert_max_num_queries(4):
+    # token lookup, last-used update, count, the page's ids, their rows
+    with django_assert_max_num_queries(5):
         response = client.get("/cases")
 
     assert response.json()["count"] == 6
@@ -427,3 +427,20 @@ def test_timestamps_are_iso_8601_with_offset(api_as, agent, store):
     for value in (body["received_at"], body["events"][0]["created_at"]):
         parsed = dt.datetime.fromisoformat(value)
         assert parsed.utcoffset() == dt.timedelta(0)
+
+
+def test_detail_query_count_is_pinned(
+    api_as, agent, store, manager, django_assert_num_queries
+):
+    case = make_case(by=agent, store=store)
+    for _ in range(10):
+        note_add(case=case, by=agent, text="备注")
+    client = api_as(manager)
+
+    # token lookup, last-used update, the case with its relations, its events,
+    # its plans: whatever the length of the timeline
+    with django_assert_num_queries(5):
+        response = client.get(f"/cases/{case.number}")
+
+    assert response.status_code == 200
+    assert len(response.json()["events"]) >= 10

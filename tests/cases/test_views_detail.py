@@ -279,3 +279,26 @@ def test_timeline_summary_uses_the_chinese_colon(client, agent, case):
     ).content.decode()
 
     assert "开始核实：受理 → 核实中" in page
+
+
+def test_detail_page_query_count_is_pinned_for_a_30_event_timeline(
+    client, agent, case, django_assert_num_queries
+):
+    handling(case, agent)
+    services.plan_propose(
+        case=case, by=agent, resolution_type="repair", description="修"
+    )
+    while case.events.count() < 30:
+        services.note_add(case=case, by=agent, text="备注")
+    client.force_login(agent)
+
+    # session, user, the case with its relations, the current plan twice
+    # (available actions, blocked steps), collaborations, events with their
+    # actors, the plan table, attachments, deadline clocks, unread notifications,
+    # and six choice lists of the panels' forms (people, categories, templates,
+    # departments): none of them grows with the timeline.
+    with django_assert_num_queries(17):
+        response = client.get(reverse("cases:detail", args=[case.number]))
+
+    assert response.status_code == 200
+    assert len(response.context["events"]) >= 30

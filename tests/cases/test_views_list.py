@@ -251,9 +251,9 @@ def test_list_query_count_does_not_grow_with_cases(
     client.force_login(agent)
 
     # session, user, count, 5 filter choice lists (category, department, store,
-    # assignee, owner), the page of cases with its relations joined, their open
-    # deadline clocks, the unread notification count.
-    with django_assert_num_queries(11):
+    # assignee, owner), the page's case ids, those cases with their relations
+    # joined, their open deadline clocks, the unread notification count.
+    with django_assert_num_queries(12):
         response = client.get(URL)
 
     assert len(response.context["page"].object_list) == min(count, 25)
@@ -268,3 +268,50 @@ def test_other_staff_filter_choices_do_not_widen_scope(client, agent, store):
 
     assert hidden.number not in numbers_in(response)
     assert numbers_in(response) == set()
+
+
+def test_whole_scope_count_is_capped_but_filtered_count_is_exact(
+    client, monkeypatch, agent, store
+):
+    monkeypatch.setattr("kesu.cases.views.listing.LIST_COUNT_CAP", 2)
+    monkeypatch.setattr("django.conf.settings.KESU_PAGE_SIZE", 1)
+    newest = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    cases = [
+        make_case(by=agent, store=store, received_at=newest - dt.timedelta(days=n))
+        for n in range(3)
+    ]
+    client.force_login(agent)
+
+    whole = client.get(URL)
+    filtered = client.get(URL, {"store": store.pk})
+    second = client.get(URL, {"page": 2})
+
+    assert whole.context["page"].paginator.capped
+    assert "2+ cases" in whole.content.decode()
+    assert "Page 1 of 2+" in whole.content.decode()
+    assert not filtered.context["page"].paginator.capped
+    assert "3 cases" in filtered.content.decode()
+    assert numbers_in(second) == {cases[1].number}
+
+
+def test_cases_received_on_the_last_local_day_are_included_up_to_midnight(
+    client, agent, store
+):
+    # 23:59 on 31 January in Shanghai, 00:00 on 1 February in Shanghai.
+    inside = make_case(
+        by=agent,
+        store=store,
+        received_at=dt.datetime(2026, 1, 31, 15, 59, tzinfo=dt.UTC),
+    )
+    outside = make_case(
+        by=agent, store=store, received_at=dt.datetime(2026, 1, 31, 16, tzinfo=dt.UTC)
+    )
+    client.force_login(agent)
+
+    january = client.get(
+        URL, {"received_from": "2026-01-31", "received_to": "2026-01-31"}
+    )
+    february = client.get(URL, {"received_from": "2026-02-01"})
+
+    assert numbers_in(january) == {inside.number}
+    assert numbers_in(february) == {outside.number}

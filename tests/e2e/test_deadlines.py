@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kesu.notifications.services import notify
+from kesu.sla.models import SlaPolicy
 from tests.factories import make_case
 
 BADGE = "#results .deadline[data-due]"
@@ -22,6 +23,7 @@ BADGE = "#results .deadline[data-due]"
 def test_countdown_badge_is_written_by_the_script_and_turns_red_when_due(
     page, login, browser_errors, agent, store
 ):
+    _general_policy()  # transactional tests flush the rows the migrations seeded
     # Response due in 30 min; received 29 min ago, so it falls due while we look.
     case = make_case(
         by=agent,
@@ -43,6 +45,12 @@ def test_countdown_badge_is_written_by_the_script_and_turns_red_when_due(
     expect(badge).to_have_attribute("data-state", "breached")
     expect(badge).to_have_class(re.compile(r"state-breached"))
     assert browser_errors == []
+
+
+def _general_policy() -> None:
+    SlaPolicy.objects.all().delete()
+    policy = SlaPolicy.objects.create(name="一般", name_en="general")
+    policy.targets.create(kind="response", amount=30, unit="minutes")
 
 
 def test_notification_count_shows_and_opening_one_leads_to_the_case(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
@@ -14,14 +13,21 @@ from kesu.sla.selectors import next_deadlines
 from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
+# The unfiltered list says "10,000+ cases" past this many (and pages up to it).
+LIST_COUNT_CAP = 10_000
+
 
 @require_GET
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in the user's scope, filtered and paginated; htmx gets the results."""
     form = CaseFilterForm(request.GET)
-    cases = selectors.case_list(user=signed_in_user(request), filters=form.filters())
-    page = Paginator(cases, settings.KESU_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    cases = selectors.case_list(user=signed_in_user(request), filters=filters)
+    # A filtered list is counted exactly; a whole scope only up to the cap.
+    cap = LIST_COUNT_CAP if filters == selectors.CaseFilters() else None
+    paginator = selectors.CasePaginator(cases, settings.KESU_PAGE_SIZE, count_cap=cap)
+    page = paginator.get_page(request.GET.get("page"))
     deadlines = next_deadlines([case.pk for case in page.object_list])
     rows = [(case, deadlines.get(case.pk)) for case in page.object_list]
     return render_page_or_partial(
