@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 
 import pytest
+from django.db import connection
 
 from bench import cli, report, stats, wrk
 from bench.scenarios import Load
+
+DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def test_percentile_interpolates_between_ranks():
@@ -85,11 +88,11 @@ def test_table_shows_medians_ratio_errors_and_memory():
 def test_document_carries_environment_load_and_scenarios(db):
     args = argparse.Namespace(workers=2)
     doc = report.document([_http_result()], size=5, load=Load(), args=args)
-    assert doc["database"] == {"vendor": "sqlite", "cases": 5}
+    assert doc["database"] == {"vendor": connection.vendor, "cases": 5}
     assert doc["load"]["gunicorn_workers"] == 2
     assert set(doc["environment"]) >= {"date", "commit", "python", "django", "machine"}
     assert doc["environment"]["machine"]["cores"] >= 1
-    assert doc["environment"]["database"].startswith("SQLite")
+    assert doc["environment"]["database"].startswith(DATABASE_NAMES[connection.vendor])
     assert doc["scenarios"][0]["summary"]["ratio"]["median"] == 0.25
 
 
@@ -104,7 +107,7 @@ def test_markdown_has_a_row_per_scenario_with_its_ratio(db):
     text = report.markdown(doc)
     assert "| list_page | 1,000.0 (1,000.0–1,000.0) | 1.50 |" in text
     assert "| 0.2500 | 100 |" in text
-    assert text.startswith("SQLite")
+    assert text.startswith(DATABASE_NAMES[connection.vendor])
 
 
 def test_a_failed_scenario_is_reported_not_measured(db):
