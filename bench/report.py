@@ -117,7 +117,7 @@ def markdown(doc: dict[str, Any]) -> str:
         workers = [v for k, v in result["peak_rss_bytes"].items() if "worker" in k]
         ratio = f"{s['ratio']['median']:.4f}" if "ratio" in s else "—"
         ceiling = (
-            f"{s['ceiling']['throughput']['median']:,.0f}" if "target" in s else "—"
+            f"{s['ceiling']['throughput']['median']:,.0f}" if "ceiling" in s else "—"
         )
         p50, p95, p99 = (_ms(target, key) for key in ("p50_ms", "p95_ms", "p99_ms"))
         lines.append(

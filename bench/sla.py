@@ -98,25 +98,28 @@ def _due() -> tuple[dict[str, float], str]:
 
 
 def _ensure_clocks() -> int:
-    """A running response and resolution clock for every open case (set-based)."""
-    open_cases = Case.objects.exclude(status__in=CLOSED_STATES)
-    if not Clock.objects.exists():
-        now = timezone.now()
-        later = now + dt.timedelta(days=30)
-        rows = (
-            Clock(
-                case_id=pk,
-                kind=kind,
-                amount=1,
-                unit="hours",
-                started_at=now,
-                due_at=later,
-                next_check_at=later,
-            )
-            for pk in open_cases.values_list("pk", flat=True).iterator()
-            for kind in (TargetKind.RESPONSE, TargetKind.RESOLUTION)
+    """A running response and resolution clock for every open case without clocks."""
+    now = timezone.now()
+    later = now + dt.timedelta(days=30)
+    bare = (
+        Case.objects.exclude(status__in=CLOSED_STATES)
+        .filter(clocks__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    rows = (
+        Clock(
+            case_id=pk,
+            kind=kind,
+            amount=1,
+            unit="hours",
+            started_at=now,
+            due_at=later,
+            next_check_at=later,
         )
-        Clock.objects.bulk_create(rows, batch_size=10_000)
+        for pk in bare.iterator()
+        for kind in (TargetKind.RESPONSE, TargetKind.RESOLUTION)
+    )
+    Clock.objects.bulk_create(rows, batch_size=10_000)
     return Clock.objects.running().count()
 
 
