@@ -228,8 +228,19 @@ KESU_INTAKE_OWNER = env_str("KESU_INTAKE_OWNER")
 KESU_INTAKE_FORM_RATE = env_int("KESU_INTAKE_FORM_RATE", 10)
 KESU_INTAKE_FORM_RATE_WINDOW = env_int("KESU_INTAKE_FORM_RATE_WINDOW", 3600)
 
+# Triage (kesu/triage): a model suggestion at least this confident is applied to a new
+# case, a weaker one is only recorded for staff; a complaint from the same customer
+# about the same product or category within this many days is a repeat (R-CL-5).
+KESU_TRIAGE_APPLY_CONFIDENCE = float(env_str("KESU_TRIAGE_APPLY_CONFIDENCE", "0.9"))
+if not 0.0 <= KESU_TRIAGE_APPLY_CONFIDENCE <= 1.0:
+    raise ImproperlyConfigured("KESU_TRIAGE_APPLY_CONFIDENCE must lie in [0, 1].")
+KESU_REPEAT_WINDOW_DAYS = env_int("KESU_REPEAT_WINDOW_DAYS", 30)
+
 # Feature apps that follow every case event (see kesu/cases/services/events.py).
-KESU_CASE_EVENT_HANDLERS: list[str] = ["kesu.sla.services.on_case_event"]
+KESU_CASE_EVENT_HANDLERS: list[str] = [
+    "kesu.sla.services.on_case_event",
+    "kesu.triage.services.on_case_event",
+]
 # Called by `kesu serve` once its task worker runs: they seed periodic task chains.
 KESU_WORKER_STARTUP: list[str] = ["kesu.sla.services.reconcile_sweep_start"]
 

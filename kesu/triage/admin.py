@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kesu.triage.models import LabelledExample, ModelVersion, TriageRule
+from kesu.triage.models import LabelledExample, ModelVersion, RoutingRule, TriageRule
 from kesu.triage.selectors import predictor_reset
 
 if TYPE_CHECKING:
@@ -58,3 +58,18 @@ class ModelVersionAdmin(ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(ModelAdmin):
+    list_display = [
+        "category",
+        "subcategory",
+        "product",
+        "store",
+        "department",
+        "priority",
+        "is_active",
+    ]
+    list_filter = ["department", "is_active", "category"]
+    list_select_related = ["category", "subcategory", "product", "store", "department"]

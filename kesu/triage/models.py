@@ -150,3 +150,81 @@ class TriageRule(models.Model):
     def as_rule(self) -> Rule:
         """The row as the pure-Python rule the predictor uses."""
         return Rule(self.kind, self.value, self.language, self.pattern)
+
+
+class RoutingRule(models.Model):
+    """Cases matching every field set here go to the department (R-CL-4).
+
+    An empty field matches anything; among the matching rules the most specific one
+    (most fields set) wins, then the lowest priority number.
+    """
+
+    category = models.ForeignKey(
+        "cases.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"parent": None},
+        verbose_name=_("category"),
+    )
+    subcategory = models.ForeignKey(
+        "cases.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"parent__isnull": False},
+        verbose_name=_("sub-category"),
+    )
+    product = models.ForeignKey(
+        "cases.Product",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    store = models.ForeignKey(
+        "accounts.Store",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("store"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        default=100,
+        help_text=_("Between equally specific rules, the lower number wins."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        parts = [self.category, self.subcategory, self.product, self.store]
+        match = " / ".join(str(p) for p in parts if p is not None) or _("anything")
+        return f"{match} → {self.department}"
+
+    def clean(self) -> None:
+        sub = self.subcategory if self.subcategory_id else None
+        if sub is not None and sub.parent_id != self.category_id:
+            raise ValidationError(
+                {"subcategory": _("The sub-category does not belong to the category.")}
+            )
+
+    @property
+    def specificity(self) -> int:
+        """How many fields the rule sets (more = more specific)."""
+        fields = (self.category_id, self.subcategory_id, self.product_id, self.store_id)
+        return sum(1 for value in fields if value is not None)

@@ -1,13 +1,15 @@
-"""Triage reads: model versions and the active predictor (cached per process)."""
+"""Triage reads: model versions, the active predictor (cached per process), repeats."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from kesu.cases.models import Case, CaseEvent
 from kesu.triage.ml.model import TextModel
 from kesu.triage.ml.predictor import Predictor
 from kesu.triage.models import ModelVersion, TriageRule
@@ -47,3 +49,23 @@ def _load_predictor() -> Predictor:
         model = TextModel.load(DEFAULT_MODEL)
         return Predictor(model, rules, str(model.meta.get("version", "default")))
     return Predictor(TextModel.from_bytes(bytes(active.bundle)), rules, active.version)
+
+
+@dataclass(frozen=True)
+class RepeatStats:
+    cases: int
+    repeats: int
+
+    @property
+    def rate(self) -> float:
+        """Share of the cases that repeat an earlier complaint (0 with no cases)."""
+        return self.repeats / self.cases if self.cases else 0.0
+
+
+def repeat_stats(*, cases: QuerySet[Case]) -> RepeatStats:
+    """How many of these (already scoped) cases were linked as repeats (R-CL-5)."""
+    linked = CaseEvent.objects.filter(case=OuterRef("pk"), type="case.repeat_linked")
+    counted = cases.order_by().aggregate(
+        total=Count("pk"), repeats=Count("pk", filter=Q(Exists(linked)))
+    )
+    return RepeatStats(cases=counted["total"], repeats=counted["repeats"])

@@ -76,7 +76,9 @@ def test_each_started_clock_enqueues_a_deferred_check(
         make_case(by=agent, store=store)
 
     runs = sorted(
-        local(result.task.run_after) for result in default_task_backend.results
+        local(result.task.run_after)
+        for result in default_task_backend.results
+        if result.task.func is tasks.clock_check.func  # not triage's task
     )
 
     assert len(runs) == 3

@@ -51,6 +51,31 @@ def case_assign(
     _require(
         by, Capability.CASE_ASSIGN, _("Only supervisors and managers assign cases.")
     )
+    return _assign(case=case, department=department, assignee=assignee, actor=by)
+
+
+@transaction.atomic
+def case_assign_by_system(
+    *,
+    case: Case,
+    department: Department | None,
+    assignee: User | None,
+    data: dict[str, object] | None = None,
+) -> Case:
+    """Assign as the system (automatic routing): no actor; `data` says why."""
+    return _assign(
+        case=case, department=department, assignee=assignee, actor=None, data=data
+    )
+
+
+def _assign(
+    *,
+    case: Case,
+    department: Department | None,
+    assignee: User | None,
+    actor: User | None,
+    data: dict[str, object] | None = None,
+) -> Case:
     case = lock_case(case)
     _require_open(case)
     if (
@@ -71,10 +96,11 @@ def case_assign(
     event_append(
         case=case,
         type="case.assigned",
-        actor=by,
+        actor=actor,
         data={
             "from": before,
             "to": {"department": case.department_id, "assignee": case.assignee_id},
+            **(data or {}),
         },
     )
     return case
@@ -120,6 +146,48 @@ def case_classify(
 ) -> Case:
     """Set category, sub-category, severity and impact grade (R-CL-1, R-CL-2)."""
     _require(by, Capability.CASE_WORK, _("Your role cannot work on cases."))
+    return _classify(
+        case=case,
+        actor=by,
+        category=category,
+        subcategory=subcategory,
+        severity=severity,
+        impact_grade=impact_grade,
+    )
+
+
+@transaction.atomic
+def case_classify_by_system(
+    *,
+    case: Case,
+    category: Category | None,
+    subcategory: Category | None,
+    severity: str,
+    impact_grade: str,
+    data: dict[str, object] | None = None,
+) -> Case:
+    """Classify as the system (automatic triage): no actor; `data` says why."""
+    return _classify(
+        case=case,
+        actor=None,
+        category=category,
+        subcategory=subcategory,
+        severity=severity,
+        impact_grade=impact_grade,
+        data=data,
+    )
+
+
+def _classify(
+    *,
+    case: Case,
+    actor: User | None,
+    category: Category | None,
+    subcategory: Category | None,
+    severity: str,
+    impact_grade: str,
+    data: dict[str, object] | None = None,
+) -> Case:
     if severity not in Severity.values:
         raise InvalidInput(_("Choose a valid severity."), field="severity")
     if impact_grade not in ImpactGrade.values:
@@ -149,7 +217,10 @@ def case_classify(
         ]
     )
     event_append(
-        case=case, type="case.classified", actor=by, data={"from": before, "to": after}
+        case=case,
+        type="case.classified",
+        actor=actor,
+        data={"from": before, "to": after, **(data or {})},
     )
     return case
 

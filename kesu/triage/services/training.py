@@ -1,4 +1,4 @@
-"""Triage writes: train and store model versions, switch the active one, examples."""
+"""Training: store model versions, switch the active one, keep labelled examples."""
 
 from __future__ import annotations
 
