@@ -83,7 +83,7 @@ class CaseFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     text: str = ""
-    # A work queue: "mine", "team", "unassigned" or "breaching"; empty = whole scope.
+    # A work queue: "mine", "team", "unassigned", "breaching" or "triage"; empty = all.
     queue: str = ""
     # Only cases whose deadline of this kind was missed ("response", "resolution" …).
     breached: str = ""
@@ -98,6 +98,9 @@ def _queue(user: User, queue: str) -> Q:
         return Q(assignee__isnull=True)
     if queue == "breaching":
         return breaching_soon_q(timezone.now())
+    if queue == "triage":
+        # Open cases nobody (no person, no confident model) has classified yet.
+        return Q(category__isnull=True) & ~Q(status__in=CLOSED_STATES)
     return Q()
 
 

@@ -315,3 +315,19 @@ def test_cases_received_on_the_last_local_day_are_included_up_to_midnight(
 
     assert numbers_in(january) == {inside.number}
     assert numbers_in(february) == {outside.number}
+
+
+def test_needs_triage_queue_holds_open_unclassified_cases(
+    client, agent, store, settings
+):
+    # Without automatic triage, so no model decides which case stays unclassified.
+    settings.KESU_CASE_EVENT_HANDLERS = ["kesu.sla.services.on_case_event"]
+    unclassified = make_case(by=agent, store=store)
+    make_case(by=agent, store=store, category=top_category())
+    closed = make_case(by=agent, store=store)
+    case_transition(case=closed, action="reject", by=agent, reason="重复投诉")
+    client.force_login(agent)
+
+    listed = client.get(URL, {"queue": "triage"}).context["page"].object_list
+
+    assert [case.pk for case in listed] == [unclassified.pk]

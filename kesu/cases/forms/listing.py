@@ -23,6 +23,7 @@ QUEUE_CHOICES = [
     ("team", _("Team queue")),
     ("unassigned", _("Unassigned")),
     ("breaching", _("Breaching soon")),
+    ("triage", _("Needs triage")),
 ]
 
 BREACHED_CHOICES = [
