@@ -124,8 +124,13 @@ def _ensure_clocks() -> int:
 
 
 def _make_overdue(count: int) -> None:
-    """`count` running clocks whose next check has just passed."""
-    past = timezone.now() - dt.timedelta(minutes=1)
+    """Exactly `count` running clocks whose next check has just passed."""
+    now = timezone.now()
+    # Earlier repetitions' overdue clocks were never worked: put them back in time.
+    Clock.objects.needing_attention(now).update(
+        next_check_at=now + dt.timedelta(days=30)
+    )
+    past = now - dt.timedelta(minutes=1)
     ids = list(
         Clock.objects.running().order_by("?").values_list("pk", flat=True)[:count]
     )
