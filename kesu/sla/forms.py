@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kesu.web.widgets import DateInput
+
 GROUP_CHOICES = [
     ("department", _("Department")),
     ("store", _("Store")),
@@ -17,10 +19,6 @@ GROUP_CHOICES = [
     ("month", _("Month")),
 ]
 DEFAULT_DAYS = 30
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ComplianceForm(forms.Form):

@@ -15,6 +15,7 @@ from kesu.accounts.models import Store, User
 from kesu.cases.models import Category, Channel, ImpactGrade, Product, Severity
 from kesu.cases.services import CaseInput, customer_find_by_phone
 from kesu.core.errors import DomainError
+from kesu.web.widgets import DateInput
 
 if TYPE_CHECKING:
     ModelChoiceField = forms.ModelChoiceField[Any]
@@ -29,10 +30,6 @@ STAFF_CHANNELS = [
     Channel.SOCIAL,
     Channel.INTERNAL,
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -11,6 +11,7 @@ from kesu.accounts.models import Department, Store, User
 from kesu.cases.models import Category, Channel, Severity
 from kesu.cases.selectors import CaseFilters
 from kesu.cases.workflow import Status
+from kesu.web.widgets import DateInput
 
 # Only what a user's label needs (see User.__str__), not password hashes.
 _STAFF = User.objects.filter(is_active=True).only(
@@ -32,10 +33,6 @@ BREACHED_CHOICES = [
     ("plan", _("Handling plan missed")),
     ("resolution", _("Resolution missed")),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CaseFilterForm(forms.Form):
