@@ -205,7 +205,10 @@ def test_shipped_model_applies_and_safety_word_makes_major(
 ):
     """The real default model and rules, end to end."""
     case = received(
-        agent, store, django_capture_on_commit_callbacks, description="充电的时候冒烟了"
+        agent,
+        store,
+        django_capture_on_commit_callbacks,
+        description="手机充电的时候冒烟了，电池鼓包，吓死人了，质量太差",
     )
 
     assert case.severity == Severity.MAJOR

@@ -183,3 +183,31 @@ def test_large_enough_training_calibrates_confidences(tiny_examples):
 
     assert model.meta["temperature"] != 1.0
     assert model.meta["examples"] == len(many)
+
+
+def test_emotion_labels_train_an_emotion_head_that_replaces_the_rules(tiny_examples):
+    # Texts about slow delivery are labelled angry although no angry rule word is in
+    # them: the head must learn that, the rules could not.
+    felt = [
+        Example(
+            e.text, e.category, emotion="angry" if e.category == "logistics" else "calm"
+        )
+        for e in tiny_examples * 8
+    ]
+
+    model = train(felt)
+    prediction = Predictor(model, default_rules(), "felt").predict("快递三天还没到")
+
+    assert "emotion" in model.heads
+    assert prediction.emotion == "angry"
+    assert 0.5 < prediction.confidences["emotion"] <= 1.0
+
+
+def test_without_emotion_labels_the_rules_decide_emotion(tiny_model):
+    prediction = Predictor(tiny_model, default_rules(), "tiny").predict(
+        "快递三天还没到"
+    )
+
+    assert "emotion" not in tiny_model.heads
+    assert prediction.emotion in {"calm", "unhappy"}
+    assert prediction.confidences["emotion"] in {0.5, 1.0}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GOLD_DIR = Path(__file__).resolve().parent.parent / "gold"
+HAND_LABELS_DIR = Path(__file__).resolve().parent.parent / "handlabels"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
 
 SHOP = "chinese-reviews/online_shopping_10_cats.csv"
@@ -41,8 +42,8 @@ class Record:
 
 
 @dataclass(frozen=True)
-class GoldRow:
-    """One hand-labelled gold item (labels only; the text is read from the data)."""
+class HandLabel:
+    """One hand-labelled item, gold or training (labels only; texts stay in data)."""
 
     source: str
     row: str
@@ -96,13 +97,24 @@ def _record(source: str, index: int, row: dict[str, str]) -> Record:
     return Record(source, row["留言编号"], text, row.get("一级分类", ""))
 
 
-def gold(languages: tuple[str, ...] = ("zh", "en")) -> list[GoldRow]:
-    """The gold labels shipped in kesu/triage/gold/."""
+def gold(languages: tuple[str, ...] = ("zh", "en")) -> list[HandLabel]:
+    """The gold labels shipped in kesu/triage/gold/ (test only, never trained on)."""
+    return _labelled_rows(GOLD_DIR, "gold", languages)
+
+
+def hand_labels(languages: tuple[str, ...] = ("zh", "en")) -> list[HandLabel]:
+    """The hand-labelled training rows shipped in kesu/triage/handlabels/."""
+    return _labelled_rows(HAND_LABELS_DIR, "train", languages)
+
+
+def _labelled_rows(
+    directory: Path, kind: str, languages: tuple[str, ...]
+) -> list[HandLabel]:
     result = []
     for language in languages:
-        for row in _rows(GOLD_DIR / f"{language}_gold.csv"):
+        for row in _rows(directory / f"{language}_{kind}.csv"):
             result.append(
-                GoldRow(
+                HandLabel(
                     source=row["source"],
                     row=row["row"],
                     category=row["category"],
@@ -119,8 +131,8 @@ def gold_keys() -> set[tuple[str, str]]:
     return {(g.source, g.row) for g in gold()}
 
 
-def gold_texts(root: Path, rows: list[GoldRow]) -> list[str]:
-    """The texts of gold rows, read from the public data."""
+def gold_texts(root: Path, rows: list[HandLabel]) -> list[str]:
+    """The texts of gold or hand-labelled rows, read from the public data."""
     by_source: dict[str, dict[str, str]] = {}
     for source in {g.source for g in rows}:
         by_source[source] = {r.row: r.text for r in read(root, source)}

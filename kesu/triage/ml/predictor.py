@@ -1,8 +1,10 @@
 """The prediction API: ``Predictor.predict(text) -> Prediction``.
 
-Category and subcategory come from the model; severity and emotion from the rules, which
-beat the model (a safety word makes a case major whatever the model says); a predicted
-``safety`` category also makes it major (R-CL-2). Routing fills ``department`` later.
+Category, subcategory and (when the model has an emotion head) emotion come from the
+model; severity from the rules, which beat the model (a safety word makes a case major
+whatever the model says); a predicted ``safety`` category also makes it major (R-CL-2).
+A model trained without emotion labels leaves emotion to the rules. Routing fills
+``department`` later.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Predictor:
         category_proba = categories.proba(features)
         sub_head = self.model.heads.get("subcategory")
         sub_proba = sub_head.proba(features) if sub_head else None
+        emotion_head = self.model.heads.get("emotion")
+        emotion_proba = emotion_head.proba(features) if emotion_head else None
         results = []
         for i, text in enumerate(texts):
             best = int(np.argmax(category_proba[i]))
@@ -64,8 +68,14 @@ class Predictor:
                     category, sub_head.classes, sub_proba[i]
                 )
             confidences = dict(zip(categories.classes, category_proba[i], strict=True))
+            emotion = None
+            if emotion_head is not None and emotion_proba is not None:
+                at = int(np.argmax(emotion_proba[i]))
+                emotion = (emotion_head.classes[at], float(emotion_proba[i][at]))
             results.append(
-                self._finish(text, category, confidences, subcategory, sub_confidence)
+                self._finish(
+                    text, category, confidences, subcategory, sub_confidence, emotion
+                )
             )
         return results
 
@@ -76,6 +86,7 @@ class Predictor:
         proba: dict[str, float],
         subcategory: str,
         sub_confidence: float,
+        emotion_guess: tuple[str, float] | None,
     ) -> Prediction:
         language = detect_language(text)
         confidence = float(proba[category])
@@ -90,21 +101,27 @@ class Predictor:
                 "general",
                 1.0 - float(proba.get("safety", 0.0)),
             )
-        emotion, emotion_hits = self.rules.highest(
-            "emotion", EMOTION_ORDER, text, language
-        )
+        emotion_hits: list[str] = []
+        if emotion_guess is not None:
+            emotion, emotion_confidence = emotion_guess
+        else:
+            ruled, emotion_hits = self.rules.highest(
+                "emotion", EMOTION_ORDER, text, language
+            )
+            emotion = ruled or "calm"
+            emotion_confidence = RULE_CONFIDENCE if emotion_hits else 0.5
         return Prediction(
             category=category,
             subcategory=subcategory,
             severity=severity,
-            emotion=emotion or "calm",
+            emotion=emotion,
             language=language,
             model_version=self.version,
             confidences={
                 "category": round(confidence, 4),
                 "subcategory": round(sub_confidence, 4),
                 "severity": round(severity_confidence, 4),
-                "emotion": RULE_CONFIDENCE if emotion_hits else 0.5,
+                "emotion": round(emotion_confidence, 4),
             },
             reasons=sorted(set(severity_hits + emotion_hits)),
         )

@@ -13,16 +13,19 @@ from scipy import sparse
 from kesu.triage.ml.model import TextModel
 
 MIN_SUBCATEGORY_EXAMPLES = 20
+MIN_EMOTION_EXAMPLES = 200  # below this the emotion rules do better than a head
+EMOTION_ALPHA = 2e-5  # measured on the gold set: 0.636 macro-F1 vs 0.625 at 5e-6
 CALIBRATION_MIN_EXAMPLES = 1000
 
 
 @dataclass(frozen=True)
 class Example:
-    """A training text; ``subcategory`` may be empty."""
+    """A training text; ``subcategory`` and ``emotion`` may be empty."""
 
     text: str
     category: str
     subcategory: str = ""
+    emotion: str = ""
 
 
 class TrainingError(ValueError):
@@ -60,6 +63,14 @@ def train(
     if len(common) >= 2:
         model.fit_head(
             "subcategory", features[[i for i, _ in kept]], [s for _, s in kept]
+        )
+    felt = [(i, e.emotion) for i, e in enumerate(examples) if e.emotion]
+    if len(felt) >= MIN_EMOTION_EXAMPLES and len({e for _, e in felt}) >= 2:
+        model.fit_head(
+            "emotion",
+            features[[i for i, _ in felt]],
+            [e for _, e in felt],
+            alpha=EMOTION_ALPHA,
         )
     model.meta = {
         **(meta or {}),
