@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kesu.web.urls")),
     path("cases/", include("kesu.cases.urls")),
     path("deadlines/", include("kesu.sla.urls")),
+    path("triage/", include("kesu.triage.urls")),
     path("notifications/", include("kesu.notifications.urls")),
     path("", include("kesu.intake.urls")),
     path("api/v1/", include("kesu.api.urls")),

@@ -228,3 +228,58 @@ class RoutingRule(models.Model):
         """How many fields the rule sets (more = more specific)."""
         fields = (self.category_id, self.subcategory_id, self.product_id, self.store_id)
         return sum(1 for value in fields if value is not None)
+
+
+class CaseSignature(models.Model):
+    """A case's MinHash signature and its near-duplicate cluster (R-CL-5).
+
+    Derived data, rebuilt by `kesu near_duplicates backfill`: no database foreign key
+    (Django still deletes it with its case), so the bench can load a million of them
+    without a million cases and each insert skips a constraint check.
+    """
+
+    case = models.OneToOneField(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    signature = models.BinaryField(_("signature"))
+    # The stable cluster id: the id of the first case of the cluster. When a case
+    # joins two clusters, the older (smaller) id is kept and the other renamed.
+    cluster = models.BigIntegerField(_("cluster"), db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case signature")
+        verbose_name_plural = _("case signatures")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.cluster}"
+
+
+class CaseBand(models.Model):
+    """One LSH band key of a case: cases sharing a key are near-duplicate candidates.
+
+    The composite key (key, case) is the only index: a lookup is one range scan per
+    band key, answered from the index alone.
+    """
+
+    pk = models.CompositePrimaryKey("key", "case")
+    key = models.BigIntegerField(_("band key"))
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+
+    class Meta:
+        verbose_name = _("band key")
+        verbose_name_plural = _("band keys")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.case_id}"

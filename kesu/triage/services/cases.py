@@ -13,6 +13,7 @@ from kesu.triage import tasks
 from kesu.triage.ml.predictor import Prediction
 from kesu.triage.models import ExampleSource, LabelledExample
 from kesu.triage.selectors import active_predictor
+from kesu.triage.services.duplicates import case_signature_record
 from kesu.triage.services.repeats import SEVERITY_STEPS, case_repeat_link
 from kesu.triage.services.routing import case_route_apply
 
@@ -67,6 +68,7 @@ def case_triage(*, case_id: int) -> str:
         )
     case = case_repeat_link(case=case, may_raise=not staff)
     case_route_apply(case=case)
+    case_signature_record(case=case)
     return "applied" if record["applied"] else "suggested"
 
 
