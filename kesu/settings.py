@@ -124,6 +124,10 @@ def _database() -> dict[str, object]:
             "timeout": 30,
         }
         config.setdefault("TEST", {"NAME": str(HOME_DIR / "test.sqlite3")})
+        # Kept open as PostgreSQL's are: a fresh SQLite connection runs the PRAGMAs,
+        # parses the schema and starts with a cold page cache on every request
+        # (bench/RESULTS.md "Intake").
+        config["CONN_MAX_AGE"] = env_int("KESU_DB_CONN_MAX_AGE", 60)
     else:
         config["CONN_MAX_AGE"] = env_int("KESU_DB_CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
@@ -235,6 +239,15 @@ KESU_TRIAGE_APPLY_CONFIDENCE = float(env_str("KESU_TRIAGE_APPLY_CONFIDENCE", "0.
 if not 0.0 <= KESU_TRIAGE_APPLY_CONFIDENCE <= 1.0:
     raise ImproperlyConfigured("KESU_TRIAGE_APPLY_CONFIDENCE must lie in [0, 1].")
 KESU_REPEAT_WINDOW_DAYS = env_int("KESU_REPEAT_WINDOW_DAYS", 30)
+# Near-duplicates (R-CL-5): complaints whose texts share at least this estimated
+# Jaccard similarity of character trigrams are one cluster (0.5 measured: bench/
+# RESULTS.md "Near-duplicates"); a cluster with this many open cases received within
+# this many days is shown as a batch problem.
+KESU_NEAR_DUP_SIMILARITY = float(env_str("KESU_NEAR_DUP_SIMILARITY", "0.5"))
+if not 0.0 < KESU_NEAR_DUP_SIMILARITY <= 1.0:
+    raise ImproperlyConfigured("KESU_NEAR_DUP_SIMILARITY must lie in (0, 1].")
+KESU_BATCH_PROBLEM_SIZE = env_int("KESU_BATCH_PROBLEM_SIZE", 5)
+KESU_BATCH_PROBLEM_WINDOW_DAYS = env_int("KESU_BATCH_PROBLEM_WINDOW_DAYS", 30)
 
 # Feature apps that follow every case event (see kesu/cases/services/events.py).
 KESU_CASE_EVENT_HANDLERS: list[str] = [

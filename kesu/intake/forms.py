@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kesu.accounts.models import Store
-from kesu.cases.forms.entry import DateInput, MultipleFileField, TelInput
+from kesu.cases.forms.entry import MultipleFileField, TelInput
 from kesu.cases.models import Product
 from kesu.cases.services.intake import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from kesu.core.errors import InvalidInput
 from kesu.intake.services import attachment_type
+from kesu.web.widgets import DateInput
 
 HONEYPOT = "website"
+# The form token: issued with the rendered form, the submission's idempotency key.
+SUBMIT_KEY_FIELD = "form_token"
+SUBMIT_KEY_SALT = "kesu.intake.form"
+SUBMIT_KEY_MAX_AGE = 2 * 24 * 3600
+
+
+def form_token_issue() -> str:
+    """A new one-time token for a rendered form: a random nonce, signed."""
+    return signing.dumps(uuid.uuid4().hex, salt=SUBMIT_KEY_SALT)
+
+
+def form_token_read(token: str) -> str | None:
+    """The token's nonce; None if it is missing, altered or too old."""
+    try:
+        nonce = signing.loads(token, salt=SUBMIT_KEY_SALT, max_age=SUBMIT_KEY_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return nonce if isinstance(nonce, str) else None
 
 
 class ComplaintForm(forms.Form):
@@ -79,6 +101,9 @@ class ComplaintForm(forms.Form):
             "kept for as long as the law requires."
         ),
     )
+    # Signed, not stored: a double click, a browser resubmit or back-and-resubmit
+    # sends the same token, and intake returns the case the first post made.
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
     # Hidden from people by CSS; bots that fill every field fill this one too.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -111,7 +136,39 @@ class ComplaintForm(forms.Form):
                 "customer_phone",
                 _("Give a phone number or an e-mail address so we can reply."),
             )
+        nonce = form_token_read(cleaned.get(SUBMIT_KEY_FIELD) or "")
+        if nonce is None:
+            self.add_error(
+                None,
+                _(
+                    "This form had expired or was changed on the way, so nothing was "
+                    "sent. Please check it and send it again."
+                ),
+            )
+            self.token_renew()
+        cleaned[SUBMIT_KEY_FIELD] = nonce
         return cleaned
+
+    def token_spent(self) -> None:
+        """Refuse a token that made a case with other content; issue a fresh one.
+
+        Back, edit, resubmit: the first complaint stands, and the next post with the
+        fresh token files the edited one as a new case.
+        """
+        self.add_error(
+            None,
+            _(
+                "This form was already sent, with other content, and that complaint "
+                "is recorded. Send it again to file a new complaint."
+            ),
+        )
+        self.token_renew()
+
+    def token_renew(self) -> None:
+        """Render the form with a fresh token: the next post is a new submission."""
+        data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+        data[SUBMIT_KEY_FIELD] = form_token_issue()
+        self.data = data
 
     @property
     def is_bot(self) -> bool:

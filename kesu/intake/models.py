@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -197,6 +200,25 @@ class ImportRowError(models.Model):
         return f"{self.row_number}: {self.column} {self.reason}"
 
 
+class TlsMode(models.TextChoices):
+    IMPLICIT = "tls", _("TLS (IMAPS, port 993)")
+    STARTTLS = "starttls", _("STARTTLS (port 143)")
+    PLAIN = "plain", _("None: loopback only")
+
+
+LOOPBACK_HOSTS = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host name or address that never leaves this machine."""
+    if host.lower() in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Mailbox(models.Model):
     """An IMAP folder polled for complaints (README: Inbound e-mail).
 
@@ -214,8 +236,23 @@ class Mailbox(models.Model):
     )
     host = models.CharField(_("IMAP host"), max_length=255)
     port = models.PositiveIntegerField(_("port"), default=993)
-    use_tls = models.BooleanField(
-        _("TLS"), default=True, help_text=_("IMAP over TLS (port 993).")
+    tls_mode = models.CharField(
+        _("TLS"),
+        max_length=10,
+        choices=TlsMode.choices,
+        default=TlsMode.IMPLICIT,
+        help_text=_(
+            "TLS from the start (port 993) or STARTTLS (port 143). Unencrypted only "
+            "to this machine (127.0.0.1, ::1, localhost), e.g. a local test server."
+        ),
+    )
+    # A server with a private CA: its certificate (PEM) is trusted for this mailbox
+    # alone. The host name is still checked; verification is never switched off.
+    ca_file = models.CharField(
+        _("CA certificate file"),
+        max_length=500,
+        blank=True,
+        help_text=_("Path of a PEM file; empty: the system's trusted CAs."),
     )
     username = models.CharField(_("user name"), max_length=255)
     # An app password, encrypted at rest like personal data (kesu.privacy).
@@ -239,6 +276,25 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.tls_mode == TlsMode.PLAIN and not is_loopback(self.host):
+            raise ValidationError(
+                {
+                    "tls_mode": _(
+                        "Without TLS the password would cross the network in clear: "
+                        "only a server on this machine may be reached unencrypted."
+                    )
+                }
+            )
+        if self.tls_mode == TlsMode.STARTTLS and self.port == 993:
+            raise ValidationError(
+                {
+                    "port": _(
+                        "Port 993 speaks TLS from the start: choose TLS, not STARTTLS."
+                    )
+                }
+            )
 
 
 class MailOutcome(models.TextChoices):
@@ -282,3 +338,24 @@ class MailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mailbox_id}:{self.uidvalidity}:{self.uid}"
+
+
+class SentMail(models.Model):
+    """A mail Kesu sent about a case, by its Message-ID (R-IN-3).
+
+    A customer's reply names it in In-Reply-To/References; this is how inbound mail
+    finds the case without the case number in the subject.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sent_mails")
+    message_id = models.CharField(_("Message-ID"), max_length=998, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("sent mail")
+        verbose_name_plural = _("sent mails")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from kesu.accounts.models import Role, Store, User
 from kesu.cases.models import Case
-from kesu.cases.workflow import CLOSED_STATES
+from kesu.cases.workflow import OPEN_STATES
 from kesu.core.errors import Conflict
 from kesu.sla.models import Clock, TargetKind
 from kesu.sla.policies import due_at
@@ -25,24 +25,78 @@ def first_contact_owner(store: Store) -> User:
     it names (the one with the fewest open cases, so the work spreads), else to
     KESU_INTAKE_OWNER, else to the least-busy agent anywhere. Absent staff are skipped.
     """
-    agents = User.objects.filter(is_active=True, is_absent=False, role=Role.AGENT)
-    owner = _least_busy(agents.filter(stores=store))
-    if owner is None and settings.KESU_INTAKE_OWNER:
-        owner = User.objects.filter(
-            is_active=True, username=settings.KESU_INTAKE_OWNER
-        ).first()
-    owner = owner or _least_busy(agents)
+    agents = _agents()
+    owner = _least_busy(list(agents.filter(stores=store)))
+    owner = owner or _intake_owner() or _least_busy(list(agents))
     if owner is None:
-        raise Conflict(
-            _("No agent can receive this complaint; set KESU_INTAKE_OWNER."),
-            code="no_first_contact",
-        )
+        raise _no_first_contact()
     return owner
 
 
-def _least_busy(users: QuerySet[User]) -> User | None:
-    open_cases = Count("owned_cases", filter=~Q(owned_cases__status__in=CLOSED_STATES))
-    return users.annotate(load=open_cases).order_by("load", "pk").first()
+class FirstContactPicker:
+    """`first_contact_owner` for a run of complaints (an import batch).
+
+    The agents, their stores and open-case counts are read once; each case handed
+    out counts towards its owner, so the picks are those made one by one.
+    """
+
+    def __init__(self) -> None:
+        self._agents = list(_agents().prefetch_related("stores"))
+        self._stores = {a.pk: {s.pk for s in a.stores.all()} for a in self._agents}
+        self._load = _open_cases(self._agents)
+        self._fallback = _intake_owner()
+
+    def pick(self, store: Store) -> User:
+        """The first contact for one more complaint at `store`."""
+        local = [a for a in self._agents if store.pk in self._stores[a.pk]]
+        owner = self._least(local) or self._fallback or self._least(self._agents)
+        if owner is None:
+            raise _no_first_contact()
+        self._load[owner.pk] = self._load.get(owner.pk, 0) + 1
+        return owner
+
+    def _least(self, users: list[User]) -> User | None:
+        return min(users, key=lambda u: (self._load.get(u.pk, 0), u.pk), default=None)
+
+
+def _agents() -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, is_absent=False, role=Role.AGENT
+    ).order_by("pk")
+
+
+def _intake_owner() -> User | None:
+    if not settings.KESU_INTAKE_OWNER:
+        return None
+    return User.objects.filter(
+        is_active=True, username=settings.KESU_INTAKE_OWNER
+    ).first()
+
+
+def _no_first_contact() -> Conflict:
+    return Conflict(
+        _("No agent can receive this complaint; set KESU_INTAKE_OWNER."),
+        code="no_first_contact",
+    )
+
+
+def _open_cases(users: list[User]) -> dict[int, int]:
+    # Counted per owner over the open states only, so the (owner, status) index
+    # answers it without touching the closed cases (the bulk of a long history).
+    return dict(
+        Case.objects.filter(owner__in=users, status__in=OPEN_STATES)
+        .order_by()
+        .values_list("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
+    )
+
+
+def _least_busy(users: list[User]) -> User | None:
+    if not users:
+        return None
+    load = _open_cases(users)
+    return min(users, key=lambda user: (load.get(user.pk, 0), user.pk))
 
 
 def first_response_due(case: Case) -> dt.datetime | None:

@@ -12,27 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import filetype
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kesu.accounts.models import Store
+from kesu.accounts.models import Store, User
 from kesu.cases.models import Case, Channel, Customer, Product
 from kesu.cases.services import CaseInput, case_receive
 from kesu.core.errors import Conflict, InvalidInput
+from kesu.intake.acknowledgement import acknowledgement_send
 from kesu.intake.models import IntakeRecord
-from kesu.intake.selectors import first_contact_owner, first_response_due
-
-logger = logging.getLogger(__name__)
+from kesu.intake.selectors import FirstContactPicker, first_contact_owner
+from kesu.sla.services import reads_shared
 
 MAX_KEY_LENGTH = 200
 _CUSTOMER_FIELDS = {"name", "phone", "email", "address"}
@@ -218,8 +218,11 @@ def intake_receive(*, submission: Submission) -> Receipt:
         return earlier
     stored: list[str] = []
     try:
+        # Picked before the transaction: a read needs no write lock, and on SQLite
+        # the write lock (taken at BEGIN) is what every concurrent intake queues on.
+        owner = _owner_for(cast(Store, submission.store))
         with transaction.atomic():
-            case = _case_insert(submission, fingerprint, stored)
+            case = _case_insert(submission, fingerprint, owner, stored)
     except InvalidInput as error:
         _forget_files(stored)
         # The customer service names its fields `phone`; submissions `customer_phone`.
@@ -239,9 +242,37 @@ def intake_receive(*, submission: Submission) -> Receipt:
     return Receipt(case=case, created=True)
 
 
-def _case_insert(submission: Submission, fingerprint: str, stored: list[str]) -> Case:
+# Set by `intake_batch`: the owner picks of a run of submissions, read once.
+_picker: ContextVar[FirstContactPicker | None] = ContextVar(
+    "intake_owner_picker", default=None
+)
+
+
+@contextmanager
+def intake_batch() -> Iterator[None]:
+    """Receive a run of submissions in one transaction (an import batch).
+
+    The first-contact owners and the deadline rules and calendars are read once for
+    the run instead of once per case; each case still gets its own checks, event,
+    clocks and intake record. Use it inside the transaction that holds the run.
+    """
+    token = _picker.set(FirstContactPicker())
+    try:
+        with reads_shared():
+            yield
+    finally:
+        _picker.reset(token)
+
+
+def _owner_for(store: Store) -> User:
+    picker = _picker.get()
+    return picker.pick(store) if picker is not None else first_contact_owner(store)
+
+
+def _case_insert(
+    submission: Submission, fingerprint: str, owner: User, stored: list[str]
+) -> Case:
     store = cast(Store, submission.store)  # _validate refused None
-    owner = first_contact_owner(store)
     case = case_receive(
         data=CaseInput(
             channel=submission.channel,
@@ -264,7 +295,8 @@ def _case_insert(submission: Submission, fingerprint: str, stored: list[str]) ->
         ),
         owner=owner,
     )
-    stored.extend(case.attachments.values_list("file", flat=True))
+    if submission.attachments:
+        stored.extend(case.attachments.values_list("file", flat=True))
     IntakeRecord.objects.create(
         case=case,
         channel=submission.channel,
@@ -284,34 +316,3 @@ def _forget_files(names: list[str]) -> None:
     """Remove files stored for a case whose transaction rolled back."""
     for name in names:
         default_storage.delete(name)
-
-
-def acknowledgement_send(*, case: Case) -> int:
-    """Mail the customer the case number and the promised response time (R-IN-3)."""
-    email = case.customer.email
-    if not email:
-        return 0
-    due = first_response_due(case)
-    lines = [
-        _("We have received your complaint. Your case number is %(number)s.")
-        % {"number": case.number},
-    ]
-    if due is not None:
-        local = timezone.localtime(due, timezone=ZoneInfo(case.store.time_zone))
-        lines.append(
-            _("We will contact you by %(due)s.")
-            % {"due": local.strftime("%Y-%m-%d %H:%M")}
-        )
-    lines.append(_("Please quote the case number when you contact us."))
-    try:
-        return send_mail(
-            _("Complaint %(number)s received") % {"number": case.number},
-            "\n\n".join(lines),
-            None,
-            [email],
-        )
-    except OSError:
-        # The case exists and the page showed its number; a mail server outage must
-        # not turn a received complaint into an error. The address is not logged.
-        logger.exception("acknowledgement mail for %s failed", case.number)
-        return 0

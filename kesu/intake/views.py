@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from kesu.cases.models import Case
 from kesu.core.errors import DomainError, InvalidInput
 from kesu.intake.backends.web import WebFormBackend
-from kesu.intake.forms import ComplaintForm
+from kesu.intake.forms import SUBMIT_KEY_FIELD, ComplaintForm, form_token_issue
 from kesu.intake.selectors import first_response_due
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ def _rate_limited(request: HttpRequest) -> bool:
 def complaint_new(request: HttpRequest) -> HttpResponse:
     """The form; on success a redirect to the confirmation, else the form kept."""
     if request.method != "POST":
-        return render(request, "intake/new.html", {"form": ComplaintForm()})
+        form = ComplaintForm(initial={SUBMIT_KEY_FIELD: form_token_issue()})
+        return render(request, "intake/new.html", {"form": form})
     if _rate_limited(request):
         return render(request, "intake/rate_limited.html", status=429)
     form = ComplaintForm(request.POST, request.FILES)
@@ -64,9 +65,12 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         except InvalidInput as error:
             form.add_domain_error(error)
         except DomainError as error:
-            # Set-up problems (no agent to own it) are not the customer's to fix.
-            logger.error("public complaint refused: %s", error.code)
-            form.add_error(None, _("We could not record your complaint just now."))
+            if error.code == "idempotency_conflict":
+                form.token_spent()
+            else:
+                # Set-up problems (no agent to own it) are not the customer's to fix.
+                logger.error("public complaint refused: %s", error.code)
+                form.add_error(None, _("We could not record your complaint just now."))
         else:
             token = signing.dumps(receipt.case.number, salt=RECEIPT_SALT)
             return redirect("intake:received", token=token)

@@ -1,8 +1,9 @@
-"""Fixtures for intake: evidence files recognised by content, and a clean media root."""
+"""Fixtures for intake: evidence files, a clean media root, real IMAP and SMTP."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,11 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kesu.accounts.models import Role, Store, User
+from kesu.intake.models import Mailbox
 from kesu.intake.services import Submission
 from tests.factories import UserFactory
+from tests.intake.mail_server import ImapServer, dovecot_server
+from tests.intake.smtp_server import SmtpServer, smtp_server
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" + b" " * 64
@@ -67,3 +71,45 @@ def stored_files(media: Path) -> list[Path]:
     return (
         [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
     )
+
+
+@pytest.fixture(scope="module")
+def imap_server() -> Iterator[ImapServer]:
+    with dovecot_server() as server:
+        yield server
+
+
+@pytest.fixture
+def folder(imap_server: ImapServer) -> str:
+    """A fresh IMAP folder per test, so tests never see each other's mail."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    imap_server.create(name)
+    return name
+
+
+@pytest.fixture
+def mailbox(imap_server: ImapServer, folder: str, store: Store, store_agent: User):
+    return Mailbox.objects.create(
+        name="service",
+        store=store,
+        host=imap_server.host,
+        port=imap_server.port,
+        tls_mode="plain",
+        username=imap_server.user,
+        password=imap_server.password,
+        folder=folder,
+    )
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[SmtpServer]:
+    """Django's SMTP backend pointed at a loopback aiosmtpd."""
+    with smtp_server() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.DEFAULT_FROM_EMAIL = "客诉中心 <service@kesu.example>"
+        yield server

@@ -23,7 +23,7 @@ from kesu.cases.services import customer_get_or_create
 from kesu.intake.mail.polling import mailbox_poll, mailbox_poll_leased
 from kesu.intake.models import IntakeRecord, Mailbox, MailMessage, MailOutcome
 from tests.intake.conftest import EXE, PNG, stored_files
-from tests.intake.mail_server import ImapServer, dovecot_server
+from tests.intake.mail_server import ImapServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,34 +34,6 @@ def _english(settings) -> Iterator[None]:
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(scope="module")
-def imap_server() -> Iterator[ImapServer]:
-    with dovecot_server() as server:
-        yield server
-
-
-@pytest.fixture
-def folder(imap_server: ImapServer) -> str:
-    """A fresh IMAP folder per test, so tests never see each other's mail."""
-    name = f"t{uuid.uuid4().hex[:12]}"
-    imap_server.create(name)
-    return name
-
-
-@pytest.fixture
-def mailbox(imap_server: ImapServer, folder: str, store: Store, store_agent: User):
-    return Mailbox.objects.create(
-        name="service",
-        store=store,
-        host=imap_server.host,
-        port=imap_server.port,
-        use_tls=False,
-        username=imap_server.user,
-        password=imap_server.password,
-        folder=folder,
-    )
 
 
 def make_mail(
@@ -312,7 +284,7 @@ def test_same_message_in_two_mailboxes_is_one_case(imap_server, folder, mailbox,
         store=store,
         host=imap_server.host,
         port=imap_server.port,
-        use_tls=False,
+        tls_mode="plain",
         username=imap_server.user,
         password=imap_server.password,
         folder=other_name,
@@ -407,7 +379,7 @@ def test_tls_mailbox_verifies_the_server_certificate(
 ):
     """TLS is on by default and the certificate is checked."""
     Mailbox.objects.filter(pk=mailbox.pk).update(
-        use_tls=True, port=imap_server.tls_port
+        tls_mode="tls", port=imap_server.tls_port
     )
     deliver(imap_server, folder, make_mail())
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)

@@ -65,7 +65,7 @@ def test_mailbox_is_tls_by_default_with_password_encrypted_at_rest(mailbox):
         )
         (stored,) = cursor.fetchone()
 
-    assert mailbox.use_tls is True
+    assert mailbox.tls_mode == "tls"
     assert mailbox.port != 143
     assert stored
     assert "app-password" not in stored
@@ -189,7 +189,7 @@ def _form(mailbox: Mailbox, **changes: object) -> dict[str, object]:
         "store": mailbox.store_id,
         "host": mailbox.host,
         "port": mailbox.port,
-        "use_tls": "on",
+        "tls_mode": "tls",
         "username": mailbox.username,
         "password": "",
         "folder": mailbox.folder,
@@ -234,7 +234,7 @@ def test_admin_requires_a_password_for_a_new_mailbox(admin_client, store):
             "store": store.pk,
             "host": "imap.example.com",
             "port": 993,
-            "use_tls": "on",
+            "tls_mode": "tls",
             "username": "u",
             "password": "",
             "folder": "INBOX",

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from kesu.cases.models import Case, Customer
 from kesu.cases.services.intake import MAX_ATTACHMENT_BYTES
+from kesu.intake.forms import form_token_issue
 from kesu.intake.models import IntakeRecord
 from kesu.intake.views import RECEIPT_SALT
 from tests.intake.conftest import EXE, PDF, PNG, stored_files
@@ -37,6 +38,7 @@ def form_data(store, **overrides: Any) -> dict[str, Any]:
         "serial_number": "SN-42",
         "consent": "on",
         "website": "",
+        "form_token": form_token_issue(),
         **overrides,
     }
 

@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "note.added": _("Internal note"),
     "reply.sent": _("Reply to customer"),
     "communication.logged": _("Communication logged"),
+    "acknowledgement.sent": _("Acknowledgement e-mailed"),
     "sla.warned": _("Deadline approaching"),
     "sla.breached": _("Deadline missed"),
     "sla.escalated": _("Missed deadline escalated"),

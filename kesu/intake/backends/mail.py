@@ -4,7 +4,8 @@
 (kesu.intake.mail.polling) and, in one transaction, decides what it is — a new
 complaint, a customer's reply to a case, an auto-reply or bounce, or a message seen
 before — acts on it and records it with the mailbox's new position. A crash before
-the commit leaves nothing behind; after it, the message is never read again.
+the commit leaves nothing behind (files it stored are removed again); after it, the
+message is never read again.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ import hashlib
 import re
 from pathlib import PurePosixPath
 
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kesu.cases.models import Case, Channel
+from kesu.cases.models import Attachment, Case, Channel
 from kesu.cases.services import communication_log
 from kesu.cases.services.intake import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from kesu.core.errors import InvalidInput, PermissionDenied
 from kesu.intake.backends.base import ChannelBackend
-from kesu.intake.mail.parsing import Attachment, ParsedMail, parse_mail
-from kesu.intake.models import Mailbox, MailMessage, MailOutcome
+from kesu.intake.mail.parsing import Attachment as MailPart
+from kesu.intake.mail.parsing import ParsedMail, parse_mail
+from kesu.intake.models import Mailbox, MailMessage, MailOutcome, SentMail
 from kesu.intake.services import MAX_KEY_LENGTH, Submission, attachment_type
 from kesu.privacy import crypto
 
@@ -44,28 +47,35 @@ class MailBackend(ChannelBackend):
     ) -> MailMessage | None:
         """Act on one message and record it, once; None if it was already recorded."""
         parsed = parse_mail(raw)
-        with transaction.atomic():
-            # The row lock (PostgreSQL; SQLite's write lock) serialises two polls of
-            # one mailbox, so the position check below cannot race.
-            box = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
-            if box.uidvalidity != uidvalidity or uid <= box.last_uid:
-                return None
-            outcome, case, reason = self._dispose(box, uid, parsed)
-            record = MailMessage.objects.create(
-                mailbox=box,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                message_id=parsed.message_id,
-                case=case,
-                outcome=outcome,
-                reason=reason[:300],
-            )
-            Mailbox.objects.filter(pk=box.pk).update(last_uid=uid)
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                # The row lock (PostgreSQL; SQLite's write lock) serialises two polls
+                # of one mailbox, so the position check below cannot race.
+                box = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+                if box.uidvalidity != uidvalidity or uid <= box.last_uid:
+                    return None
+                outcome, case, reason = self._dispose(box, uid, parsed, stored)
+                record = MailMessage.objects.create(
+                    mailbox=box,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    message_id=parsed.message_id,
+                    case=case,
+                    outcome=outcome,
+                    reason=reason[:300],
+                )
+                Mailbox.objects.filter(pk=box.pk).update(last_uid=uid)
+        except BaseException:
+            # The rows are rolled back; the reply's files must not outlive them.
+            for name in stored:
+                default_storage.delete(name)
+            raise
         mailbox.last_uid = uid
         return record
 
     def _dispose(
-        self, box: Mailbox, uid: int, parsed: ParsedMail
+        self, box: Mailbox, uid: int, parsed: ParsedMail, stored: list[str]
     ) -> tuple[str, Case | None, str]:
         if parsed.automatic:
             return MailOutcome.IGNORED, None, parsed.automatic
@@ -81,7 +91,7 @@ class MailBackend(ChannelBackend):
         case = thread_case(parsed)
         if case is not None:
             try:
-                _reply_log(case, parsed)
+                reply_add(case, parsed, stored)
             except PermissionDenied as error:
                 # The owner left or changed role: keep polling, show the mail.
                 return MailOutcome.FAILED, case, str(error)
@@ -95,6 +105,9 @@ class MailBackend(ChannelBackend):
             # A mail that can never become a case (no sender address …) must not
             # block the mailbox; it stays on the server and is listed as failed.
             return MailOutcome.FAILED, None, f"{error.field}: {error}"
+        if receipt.created:
+            # Committed only with this mail's record: clean up if that fails.
+            stored.extend(receipt.case.attachments.values_list("file", flat=True))
         return MailOutcome.CASE, receipt.case, ""
 
     def _submission(self, box: Mailbox, uid: int, parsed: ParsedMail) -> Submission:
@@ -119,7 +132,11 @@ def external_id(message_id: str) -> str:
 
 
 def thread_case(parsed: ParsedMail) -> Case | None:
-    """The case a mail answers: its number in the subject, else a known Message-ID."""
+    """The case a mail answers: its number in the subject, else a known Message-ID.
+
+    Known IDs are those of our own mails (the acknowledgement) and of mails the
+    customer sent before.
+    """
     numbers = CASE_NUMBER.findall(parsed.subject)
     if numbers:
         case = Case.objects.filter(number__in=numbers).order_by("pk").first()
@@ -128,6 +145,14 @@ def thread_case(parsed: ParsedMail) -> Case | None:
     ids = parsed.thread_ids()
     if not ids:
         return None
+    sent = (
+        SentMail.objects.filter(message_id__in=ids)
+        .select_related("case")
+        .order_by("-pk")
+        .first()
+    )
+    if sent is not None:
+        return sent.case
     record = (
         MailMessage.objects.filter(message_id__in=ids, case__isnull=False)
         .select_related("case")
@@ -138,7 +163,7 @@ def thread_case(parsed: ParsedMail) -> Case | None:
 
 
 def keep_attachments(
-    files: list[Attachment],
+    files: list[MailPart],
 ) -> tuple[list[UploadedFile[bytes]], list[str]]:
     """The files intake accepts, and a note for each one it would refuse."""
     kept: list[UploadedFile[bytes]] = []
@@ -150,7 +175,7 @@ def keep_attachments(
             continue
         upload = SimpleUploadedFile(name, item.content)
         try:
-            attachment_type(upload)
+            upload.content_type = attachment_type(upload)
         except InvalidInput:
             notes.append(_("%(name)s (not a photo, PDF or audio)") % {"name": name})
             continue
@@ -179,19 +204,23 @@ def _received_at(sent_at: dt.datetime | None) -> dt.datetime | None:
     return sent_at
 
 
-def _reply_log(case: Case, parsed: ParsedMail) -> None:
-    """Add the customer's mail to the case timeline as an inbound e-mail."""
-    lines = [_describe(parsed, [])]
-    if parsed.attachments:
-        names = ", ".join(item.name for item in parsed.attachments)
-        lines.append(
-            _("Attachments (kept in the mailbox): %(files)s") % {"files": names}
-        )
+def reply_add(case: Case, parsed: ParsedMail, stored: list[str]) -> None:
+    """Add the customer's mail to the case timeline, its files to the case.
+
+    Files pass the checks of a new complaint (type by content, 10 MB, five per mail);
+    the names of stored files are appended to `stored` for the caller's clean-up.
+    """
+    kept, notes = keep_attachments(parsed.attachments)
+    lines = [_describe(parsed, notes)]
+    if kept:
+        names = ", ".join(upload.name or "" for upload in kept)
+        lines.append(_("Attachments added to the case: %(files)s") % {"files": names})
     if crypto.email_index(parsed.sender_address) != case.customer.email_index:
         # Anyone can quote a case number; say so when it is not the customer.
         lines.insert(0, _("From an address other than the customer's."))
     # The first-contact owner is the customer's single contact (R-CL-4), so the
     # mail lands in their timeline entry; the direction says the customer wrote.
+    # Logged first: a refusal (PermissionDenied) must come before any file is stored.
     communication_log(
         case=case,
         by=case.owner,
@@ -199,3 +228,15 @@ def _reply_log(case: Case, parsed: ParsedMail) -> None:
         direction="inbound",
         summary="\n\n".join(lines),
     )
+    now = timezone.now()
+    for upload in kept:
+        attachment = Attachment.objects.create(
+            case=case,
+            file=upload,
+            original_name=upload.name or "",
+            content_type=upload.content_type or "",
+            size=upload.size or 0,
+            uploaded_by=None,  # the customer, not a member of staff
+            uploaded_at=now,
+        )
+        stored.append(str(attachment.file.name))

@@ -1,4 +1,9 @@
-"""The public complaint form (no login): channel `web`."""
+"""The public complaint form (no login): channel `web`.
+
+The form carries a signed one-time token issued when it was rendered
+(kesu.intake.forms.form_token_issue); it is the submission's idempotency key, so a
+double click or a resubmitted page returns the first post's case.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ class WebFormBackend(ChannelBackend):
     channel = Channel.WEB
 
     def receive_form(self, cleaned: dict[str, Any], *, user_agent: str) -> Receipt:
-        """One case per accepted form; the form has no idempotency key to replay."""
+        """One case per rendered form: a repeated post returns the first case."""
         return self.receive(
             self.submission(
+                idempotency_key=self.idempotency_key("form", cleaned["form_token"]),
                 store=cleaned["store"],
                 description=cleaned["description"],
                 customer_name=cleaned["customer_name"],

@@ -3,7 +3,9 @@
 A batch's cases, its bad rows and the job's progress commit together. A run that
 dies (worker killed, deploy) loses at most the batch under way, and running the job
 again continues after the last committed row; the external ids make even a batch
-replayed twice harmless.
+replayed twice harmless. Within a batch, the first-contact owners and the deadline
+rules and calendars are read once (`intake_batch`); every row still goes through
+`intake_receive` for its own checks, case, event, clocks and intake record.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kesu.intake.imports.mapping import (
 )
 from kesu.intake.imports.readers import table_open
 from kesu.intake.models import ImportJob, ImportRowError, ImportStatus, IntakeRecord
+from kesu.intake.services import intake_batch
 
 logger = logging.getLogger(__name__)
 
@@ -126,21 +129,22 @@ def _batch_commit(job: ImportJob, rows: list[ParsedRow]) -> None:
         ).values_list("external_id", flat=True)
     )
     created = duplicates = 0
-    for row in good:
-        if row.external_id in known:
-            duplicates += 1
-            continue
-        known.add(row.external_id)  # the same row twice in one file
-        if job.is_dry_run:
-            created += 1
-            continue
-        outcome = _receive(row, job)
-        if isinstance(outcome, RowProblem):
-            bad[row.number] = [outcome]
-        elif outcome:
-            created += 1
-        else:
-            duplicates += 1
+    with intake_batch():
+        for row in good:
+            if row.external_id in known:
+                duplicates += 1
+                continue
+            known.add(row.external_id)  # the same row twice in one file
+            if job.is_dry_run:
+                created += 1
+                continue
+            outcome = _receive(row, job)
+            if isinstance(outcome, RowProblem):
+                bad[row.number] = [outcome]
+            elif outcome:
+                created += 1
+            else:
+                duplicates += 1
     ImportRowError.objects.bulk_create(
         ImportRowError(
             job=job,

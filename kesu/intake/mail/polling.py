@@ -17,12 +17,13 @@ from collections import Counter
 
 from django.db.models import Q
 from django.utils import timezone
-from imap_tools import BaseMailBox, MailBox, MailBoxUnencrypted
+from django.utils.translation import gettext as _
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError
 
-from kesu.core.errors import DomainError
+from kesu.core.errors import DomainError, InvalidInput
 from kesu.intake.backends.mail import MailBackend
-from kesu.intake.models import Mailbox
+from kesu.intake.models import Mailbox, TlsMode, is_loopback
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,42 @@ POLL_ERRORS = (OSError, imaplib.IMAP4.error, ImapToolsError, DomainError)
 def mailbox_connect(mailbox: Mailbox) -> BaseMailBox:
     """A logged-in IMAP session on the mailbox's folder; TLS verifies the host."""
     client: BaseMailBox
-    if mailbox.use_tls:
+    if mailbox.tls_mode == TlsMode.IMPLICIT:
         client = MailBox(
             mailbox.host,
             mailbox.port,
             timeout=TIMEOUT_SECONDS,
-            ssl_context=ssl.create_default_context(),
+            ssl_context=tls_context(mailbox),
         )
-    else:
+    elif mailbox.tls_mode == TlsMode.STARTTLS:
+        # The connect fails when the server does not offer or refuses STARTTLS
+        # (imaplib, imap-tools): the login never goes out unencrypted.
+        client = MailBoxStartTls(
+            mailbox.host,
+            mailbox.port,
+            timeout=TIMEOUT_SECONDS,
+            ssl_context=tls_context(mailbox),
+        )
+    elif mailbox.tls_mode == TlsMode.PLAIN and is_loopback(mailbox.host):
         client = MailBoxUnencrypted(mailbox.host, mailbox.port, timeout=TIMEOUT_SECONDS)
+    else:
+        raise InvalidInput(
+            _("Unencrypted IMAP is allowed only to this machine; choose TLS."),
+            field="tls_mode",
+        )
     return client.login(mailbox.username, mailbox.password, initial_folder=None)
+
+
+def tls_context(mailbox: Mailbox) -> ssl.SSLContext:
+    """Certificate and host name checked; against the mailbox's own CA file if set."""
+    try:
+        return ssl.create_default_context(cafile=mailbox.ca_file or None)
+    except OSError as error:  # ssl.SSLError too: not a PEM certificate
+        raise InvalidInput(
+            _("The CA certificate file %(path)s cannot be read: %(error)s")
+            % {"path": mailbox.ca_file, "error": error},
+            field="ca_file",
+        ) from error
 
 
 def mailbox_poll(*, mailbox: Mailbox, limit: int = BATCH) -> Counter[str]:
