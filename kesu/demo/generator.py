@@ -42,11 +42,13 @@ from kesu.demo.story import Story
 from kesu.demo.tables import FIRST_CASES, HISTORY_DAYS, REQUEST_DUE_HOURS, STATUS_BY_AGE
 from kesu.demo.users import DEPARTMENTS, STAFF, STORES
 from kesu.privacy import crypto
-from kesu.sla.services import clocks_replay
+from kesu.sla.selectors import calendar_for_store, target_rules
+from kesu.sla.services import clocks_replay_many
 
 DEFAULT_CASES = 2400
 DEFAULT_SEED = 20260
 BATCH_SIZE = 1000
+REPLAY_BATCH = 500
 
 Progress = Callable[[str], None]
 
@@ -92,7 +94,10 @@ def ensure_reference_data(*, progress: Progress) -> Refs:
         f"{len(products)} products, {len(users)} staff."
     )
     categories = {c.code: c for c in Category.objects.all()}
-    return Refs(stores, departments, products, users, categories)
+    calendars = {store.pk: calendar_for_store(store) for store in stores}
+    return Refs(
+        stores, departments, products, users, categories, target_rules(), calendars
+    )
 
 
 def _ensure_staff(
@@ -362,6 +367,7 @@ def _write_events(
 ) -> int:
     rows: list[CaseEvent] = []
     reads: dict[object, object] = {}  # policies and calendars, read once for all
+    timelines: list[tuple[Case, list[CaseEvent]]] = []
     for done, item in enumerate(planned, start=1):
         case = item.case
         first = len(rows)
@@ -385,9 +391,11 @@ def _write_events(
                     data=data,
                 )
             )
-        # Through the deadline services, so demo clocks are what live ones would be.
-        clocks_replay(case=case, events=rows[first:], now=anchor, reads=reads)
-        if done % 500 == 0:
+        timelines.append((case, rows[first:]))
+        if done % REPLAY_BATCH == 0 or done == len(planned):
+            # Through the deadline services, so demo clocks are what live ones are.
+            clocks_replay_many(timelines=timelines, now=anchor, reads=reads)
+            timelines = []
             progress(f"Timelines and deadline clocks: {done}/{len(planned)} cases.")
     CaseEvent.objects.bulk_create(rows, batch_size=BATCH_SIZE)
     progress(f"Timeline events: {len(rows)}")

@@ -19,6 +19,8 @@ from kesu.cases.models import (
 )
 from kesu.demo import texts
 from kesu.demo.users import STAFF
+from kesu.sla.calendar import BusinessCalendar
+from kesu.sla.policies import TargetRule
 
 
 @dataclass
@@ -30,6 +32,9 @@ class Refs:
     products: list[tuple[Product, texts.ProductSpec]]
     users: dict[str, User]
     categories: dict[str, Category]
+    # What the deadline clocks will run against, so stories can keep to it.
+    rules: list[TargetRule] = field(default_factory=list)
+    calendars: dict[int, BusinessCalendar] = field(default_factory=dict)  # by store
 
     def agents_for(self, store: Store) -> list[User]:
         """The agents who receive complaints for this store."""

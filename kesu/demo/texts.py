@@ -401,6 +401,13 @@ COMMUNICATIONS = [
     ("visit", "outbound", "上门查看现场情况并拍照留存。"),
     ("email", "outbound", "邮件发送处理方案及退款说明。"),
 ]
+# The first contact after receipt, which meets the response deadline (首问负责).
+FIRST_CONTACTS = [
+    ("call", "outbound", "致电顾客确认投诉内容，告知已受理及处理时限。"),
+    ("sms", "outbound", "短信告知顾客投诉已受理及工单编号。"),
+    ("call", "outbound", "回电顾客致歉，登记诉求，承诺尽快安排处理。"),
+    ("email", "outbound", "回复邮件，确认已收到投诉并告知工单编号。"),
+]
 NOTES = [
     "同一批次已有类似反馈，建议质量部关注。",
     "顾客为老会员，注意沟通方式。",

@@ -11,7 +11,8 @@ sweep call it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.accounts.models import Store
-from kesu.cases.models import Case, CaseEvent
+from kesu.cases.models import Case, CaseEvent, HandlingPlan
 from kesu.cases.services import event_append
 from kesu.cases.services.workflow import current_plan
 from kesu.sla import tasks
@@ -60,12 +61,43 @@ class _Replay:
 
 
 _replay: ContextVar[_Replay | None] = ContextVar("sla_replay", default=None)
+# The reads made while one event is handled: a received case starts three clocks,
+# which share the rules, the policy and the store's calendar instead of reading
+# each once per clock (and the calendar twice).
+_event_reads: ContextVar[dict[object, object] | None] = ContextVar(
+    "sla_event_reads", default=None
+)
+# Set by `reads_shared` (an import batch): rules, policies and calendars read once for
+# all its events. Plans are still read per event: one may change between two events.
+_shared_reads: ContextVar[dict[object, object] | None] = ContextVar(
+    "sla_shared_reads", default=None
+)
+
+
+@contextmanager
+def reads_shared() -> Iterator[None]:
+    """Read the deadline rules, policies and calendars once for a block of events.
+
+    For a run of new cases (an import batch) inside one transaction, in which no
+    policy or calendar changes.
+    """
+    token = _shared_reads.set({})
+    try:
+        yield
+    finally:
+        _shared_reads.reset(token)
 
 
 def on_case_event(event: CaseEvent) -> dict[str, object]:
     """Keep the case's clocks in step with one new (unsaved) timeline event."""
     handler = _HANDLERS.get(event.type)
-    effects = handler(event) if handler is not None else []
+    if handler is None:
+        return {}
+    reads = _event_reads.set({})
+    try:
+        effects = handler(event)
+    finally:
+        _event_reads.reset(reads)
     return {"sla": effects} if effects else {}
 
 
@@ -140,13 +172,21 @@ def _calendar(store: Store) -> BusinessCalendar:
     return _replayed(("calendar", store.pk), lambda: calendar_for_store(store))
 
 
+def _reads_for(key: object) -> dict[object, object] | None:
+    shared = _shared_reads.get()
+    if shared is not None and not (isinstance(key, tuple) and key[0] == "plan"):
+        return shared
+    return _event_reads.get()
+
+
 def _replayed(key: object, read: Callable[[], T]) -> T:
     replay = _replay.get()
-    if replay is None:
+    reads = replay.reads if replay is not None else _reads_for(key)
+    if reads is None:
         return read()
-    if key not in replay.reads:
-        replay.reads[key] = read()
-    return replay.reads[key]  # type: ignore[return-value]
+    if key not in reads:
+        reads[key] = read()
+    return reads[key]  # type: ignore[return-value]
 
 
 def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
@@ -441,12 +481,55 @@ def clocks_replay(
     append-only and keep theirs. Targets come from the case's present classification.
     `reads` may be shared by the replays of a batch of cases (policies, calendars).
     """
-    if Clock.objects.filter(case=case).exists():
-        return 0
     if events is None:
         events = list(case.events.order_by("created_at", "id"))
+    return clocks_replay_many(timelines=[(case, events)], now=now, reads=reads)
+
+
+@transaction.atomic
+def clocks_replay_many(
+    *,
+    timelines: list[tuple[Case, list[CaseEvent]]],
+    now: dt.datetime | None = None,
+    reads: dict[object, object] | None = None,
+) -> int:
+    """`clocks_replay` for a batch of (case, events); returns the clocks created.
+
+    The same replay, with the database read and written once per batch instead of
+    once per case: which cases have clocks already, their current plans, and the new
+    clocks and `sla.*` events.
+    """
     now = now or timezone.now()
-    replay = _Replay(reads=reads if reads is not None else {})
+    reads = reads if reads is not None else {}
+    ids = [case.pk for case, _events in timelines]
+    done = set(Clock.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
+    plans: dict[int, HandlingPlan] = {}
+    for plan in HandlingPlan.objects.filter(case_id__in=ids).order_by(
+        "case_id", "-proposed_at", "-id"
+    ):
+        plans.setdefault(plan.case_id, plan)
+    clocks: list[Clock] = []
+    passed: list[CaseEvent] = []
+    for case, events in timelines:
+        if case.pk in done:
+            continue
+        reads[("plan", case.pk)] = plans.get(case.pk)  # as `current_plan` reads it
+        replay = _Replay(reads=reads)
+        _replay_timeline(replay, case, events, now)
+        clocks += replay.clocks.values()
+        passed += replay.events
+    clocks = Clock.objects.bulk_create(clocks)
+    CaseEvent.objects.bulk_create(passed)
+    _touch_cases(passed)
+    for clock in clocks:
+        if clock.is_running:
+            _enqueue(clock)
+    return len(clocks)
+
+
+def _replay_timeline(
+    replay: _Replay, case: Case, events: list[CaseEvent], now: dt.datetime
+) -> None:
     token = _replay.set(replay)
     try:
         for event in sorted(events, key=lambda e: e.created_at):
@@ -457,15 +540,23 @@ def clocks_replay(
         _advance_replayed(replay, case, now)
     finally:
         _replay.reset(token)
-    clocks = Clock.objects.bulk_create(replay.clocks.values())
-    CaseEvent.objects.bulk_create(replay.events)
-    if replay.events:
-        latest = max(event.created_at for event in replay.events)
-        Case.objects.filter(pk=case.pk, updated_at__lt=latest).update(updated_at=latest)
-    for clock in clocks:
-        if clock.is_running:
-            _enqueue(clock)
-    return len(clocks)
+
+
+def _touch_cases(events: list[CaseEvent]) -> None:
+    """A case's `updated_at` moves up to its latest replayed checkpoint."""
+    latest: dict[int, dt.datetime] = {}
+    for event in events:
+        latest[event.case_id] = max(
+            event.created_at, latest.get(event.case_id, event.created_at)
+        )
+    stale = [
+        Case(pk=pk, updated_at=latest[pk])
+        for pk, updated_at in Case.objects.filter(pk__in=list(latest))
+        .order_by()
+        .values_list("pk", "updated_at")
+        if updated_at < latest[pk]
+    ]
+    Case.objects.bulk_update(stale, ["updated_at"], batch_size=500)
 
 
 def _advance_replayed(replay: _Replay, case: Case, now: dt.datetime) -> None:
