@@ -43,8 +43,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    p.add_argument(
+        "--levels", default="1,8,32", help="intake_api: connection counts, e.g. 1,8,32"
+    )
+    p.add_argument("--rows", default="100k", help="import_rows: rows in the CSV")
     p.add_argument("--json", type=Path, default=None, help="write the results here")
     p.add_argument("--home", type=Path, default=None, help="default $KESU_HOME/bench")
+    p.add_argument(
+        "--dataset",
+        default="",
+        help="name the data set's directories <db>-NAME-<size> (default <db>-<size>)",
+    )
     return p
 
 
@@ -80,17 +89,18 @@ def outer(args: argparse.Namespace, argv: list[str]) -> int:
         "KESU_LOG_LEVEL": "WARNING",
         "KESU_BENCH_HOME": str(home),
     }
+    name = f"{args.dataset}-{args.size_n}" if args.dataset else str(args.size_n)
     with ExitStack() as stack:
         if args.db == "sqlite":
-            env["KESU_HOME"] = str(home / f"sqlite-{args.size_n}")
+            env["KESU_HOME"] = str(home / f"sqlite-{name}")
             env.pop("KESU_DATABASE_URL", None)
         else:
-            env["KESU_HOME"] = str(home / f"pg-home-{args.size_n}")
+            env["KESU_HOME"] = str(home / f"pg-home-{name}")
             url = os.environ.get("KESU_DATABASE_URL", "")
             if not url.startswith("postgres"):
                 from bench.postgres import cluster
 
-                url = stack.enter_context(cluster(home / f"pg-{args.size_n}"))
+                url = stack.enter_context(cluster(home / f"pg-{name}"))
             env["KESU_DATABASE_URL"] = url
         Path(env["KESU_HOME"]).mkdir(parents=True, exist_ok=True)
         argv_child = [sys.executable, "-m", "kesu.cli", "bench", *argv]
@@ -101,24 +111,30 @@ def inner(args: argparse.Namespace) -> int:
     """Migrate, fill up to the size, then run the scenarios against gunicorn."""
     from django.core.management import call_command
 
-    from bench import report, scenarios, server, sla, wrk
-    from bench.generate import DEFAULT_SEED, generate
+    from bench import intake, near_dup, report, scenarios, server, sla, wrk
+    from bench.generate import DEFAULT_SEED, generate, parse_size
     from kesu.cases.models import Case
 
     call_command("migrate", verbosity=0)
     have = Case.objects.count()
-    if "generate" in args.scenario or have < args.size_n:
+    # The near-duplicate scenarios load their own signatures: no cases to generate.
+    own = bool(args.scenario) and set(args.scenario) <= {*scenarios.NEAR_DUP_SCENARIOS}
+    if "generate" in args.scenario or (have < args.size_n and not own):
         size = args.size_n if "generate" in args.scenario else args.size_n - have
         print(f"Generating {size:,} cases ({have:,} already there)…", flush=True)
-        result = generate(
+        generated = generate(
             size=size,
             seed=DEFAULT_SEED if args.seed is None else args.seed,
             progress=lambda m: print("  " + m, flush=True),
         )
         print(
-            f"Generated {result.cases:,} cases, {result.customers:,} customers, "
-            f"{result.events:,} events in {result.seconds:.1f} s: "
-            f"{result.cases_per_second:,.0f} cases/s",
+            f"Generated {generated.cases:,} cases, {generated.customers:,} customers, "
+            f"{generated.events:,} events in {generated.seconds:.1f} s: "
+            f"{generated.cases_per_second:,.0f} cases/s, "
+            f"{generated.events_per_second:,.0f} events/s overall; chunk medians "
+            f"{generated.median_cases_per_second:,.0f} cases/s, "
+            f"{generated.median_events_per_second:,.0f} events/s\n  phases (s): "
+            + ", ".join(f"{k} {v:.1f}" for k, v in generated.phases.items()),
             flush=True,
         )
         if args.scenario == ["generate"]:
@@ -133,7 +149,16 @@ def inner(args: argparse.Namespace) -> int:
     for name in (n for n in scenarios.DEADLINE_SCENARIOS if n in names):
         results.append(sla.run(name, args.repeat))
         print(report.table(results[-1]), flush=True)
-    if http or "workflow" in names:
+    if "near_dup_shingles" in names:
+        results.append(near_dup.run_shingles())
+        print(near_dup.table(results[-1]), flush=True)
+    if "near_dup" in names:
+        results.append(near_dup.run(args.size_n, args.repeat))
+        print(near_dup.table(results[-1]), flush=True)
+    if "import_rows" in names:
+        results.append(intake.run_import_rows(load, parse_size(args.rows)))
+        print(intake.import_table(results[-1]), flush=True)
+    if http or "workflow" in names or "intake_api" in names:
         call_command("collectstatic", interactive=False, verbosity=0)
         ctx = scenarios.Context.prepare()
         home = Path(os.environ["KESU_BENCH_HOME"])
@@ -148,6 +173,11 @@ def inner(args: argparse.Namespace) -> int:
             if "workflow" in names:
                 results.append(scenarios.run_workflow(ctx, srv, load))
                 print(report.table(results[-1]), flush=True)
+            if "intake_api" in names:
+                levels = tuple(int(n) for n in args.levels.split(","))
+                for level in intake.run_intake_api(srv, load, levels):
+                    results.append(level)
+                    print(report.table(level), flush=True)
     document = report.document(results, size=Case.objects.count(), load=load, args=args)
     out = args.json or Path(os.environ["KESU_BENCH_HOME"]) / (
         f"results-{args.db}-{args.size_n}-{time.strftime('%Y%m%dT%H%M%S')}.json"
