@@ -109,7 +109,15 @@ def _on_received(event: CaseEvent) -> Effects:
     return _effects("started", started)
 
 
+# A message the customer sent (their mail, their SMS) is not an answer to them; a
+# call or visit they started is, since staff spoke with them.
+_CUSTOMER_MESSAGES = {"email", "sms"}
+
+
 def _on_first_contact(event: CaseEvent) -> Effects:
+    data = event.data or {}
+    if data.get("direction") == "inbound" and data.get("kind") in _CUSTOMER_MESSAGES:
+        return []
     return _clocks_meet(event.case, [TargetKind.RESPONSE], event.created_at)
 
 

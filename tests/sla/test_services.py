@@ -15,6 +15,7 @@ from kesu.cases.services import (
     case_assign,
     case_classify,
     case_transition,
+    communication_log,
     plan_propose,
 )
 from kesu.sla import tasks
@@ -110,6 +111,24 @@ def test_verifying_meets_the_response_clock(clock_time, agent, store):
     assert local(response.met_at) == MONDAY_10 + dt.timedelta(minutes=10)
     assert response.next_check_at is None
     assert case.events.latest("id").data["sla"][0]["change"] == "met"
+
+
+@pytest.mark.django_db
+def test_the_customers_own_mail_is_not_a_first_response(clock_time, agent, store):
+    """Only staff reaching the customer meets the response clock, not their mail."""
+    case = make_case(by=agent, store=store)
+    clock_time.shift(dt.timedelta(minutes=5))
+
+    communication_log(
+        case=case, by=agent, kind="email", direction="inbound", summary="客户来信"
+    )
+    assert clock(case, "response").met_at is None
+
+    clock_time.shift(dt.timedelta(minutes=5))
+    communication_log(
+        case=case, by=agent, kind="call", direction="inbound", summary="客户来电已沟通"
+    )
+    assert local(clock(case, "response").met_at) == MONDAY_10 + dt.timedelta(minutes=10)
 
 
 @pytest.mark.django_db
