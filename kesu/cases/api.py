@@ -44,6 +44,8 @@ from kesu.cases.selectors import (
 from kesu.cases.services.workflow import current_plan
 from kesu.cases.workflow import Action, Status
 from kesu.core.errors import Conflict, InvalidInput, NotFound
+from kesu.triage.api import TriageOut
+from kesu.triage.selectors import TriageSummary, case_triage_summary
 
 router = Router(tags=["cases"])
 
@@ -184,6 +186,7 @@ class PlanOut(Schema):
 class CaseDetailOut(CaseOut):
     events: list[EventOut]
     plans: list[PlanOut]
+    triage: TriageOut | None  # null: no automatic triage, or not the caller's to see
 
     @staticmethod
     def resolve_events(obj: Case, context: dict[str, Any]) -> list[Any]:
@@ -199,6 +202,10 @@ class CaseDetailOut(CaseOut):
                 "responsible_employee", "proposed_by", "decided_by"
             )
         )
+
+    @staticmethod
+    def resolve_triage(obj: Case, context: dict[str, Any]) -> TriageSummary | None:
+        return case_triage_summary(case=obj, user=context["request"].auth)
 
 
 class CasePage(Schema):

@@ -295,9 +295,9 @@ def test_detail_page_query_count_is_pinned_for_a_30_event_timeline(
     # session, user, the case with its relations, the current plan twice
     # (available actions, blocked steps), collaborations, events with their
     # actors, the plan table, attachments, deadline clocks, unread notifications,
-    # and six choice lists of the panels' forms (people, categories, templates,
-    # departments): none of them grows with the timeline.
-    with django_assert_num_queries(17):
+    # the triage card's events, and six choice lists of the panels' forms (people,
+    # categories, templates, departments): none of them grows with the timeline.
+    with django_assert_num_queries(18):
         response = client.get(reverse("cases:detail", args=[case.number]))
 
     assert response.status_code == 200

@@ -33,6 +33,8 @@ EVENT_LABELS = {
     "case.assigned": _("Assigned"),
     "case.handed_over": _("Ownership handed over"),
     "case.classified": _("Classified"),
+    "triage.suggested": _("Classification suggested"),
+    "case.repeat_linked": _("Repeat complaint linked"),
     "pii.unmasked": _("Personal data revealed"),
     "plan.proposed": _("Handling plan proposed"),
     "plan.approved": _("Compensation approved"),
@@ -126,6 +128,18 @@ def _classified(data: dict[str, Any], names: Names) -> str:
     return f"{category} / {subcategory} · {severity} · {to.get('impact_grade', '')}"
 
 
+def _suggested(data: dict[str, Any], names: Names) -> str:
+    confidence = (data.get("triage") or {}).get("confidences", {}).get("category")
+    if confidence is None:
+        return ""
+    return _("category confidence %(percent)s%%") % {"percent": round(confidence * 100)}
+
+
+def _repeat(data: dict[str, Any], names: Names) -> str:
+    match = _("same product") if data.get("match") == "product" else _("same category")
+    return "{} {} · {}".format(_("Repeat of"), data.get("earlier_number", ""), match)
+
+
 def _unmasked(data: dict[str, Any], names: Names) -> str:
     # The event names the fields only; their values never reach the timeline.
     fields = ", ".join(str(PII_LABELS.get(f, f)) for f in data.get("fields", []))
@@ -174,6 +188,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any], Names], str]] = {
     "case.assigned": _assigned,
     "case.handed_over": _handed_over,
     "case.classified": _classified,
+    "triage.suggested": _suggested,
+    "case.repeat_linked": _repeat,
     "pii.unmasked": _unmasked,
     "plan.proposed": _proposed,
     "plan.approved": _amount,

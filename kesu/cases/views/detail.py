@@ -39,6 +39,7 @@ from kesu.cases.services.workflow import current_plan
 from kesu.cases.workflow import Action, Status, allowed_actions
 from kesu.core.errors import NotFound
 from kesu.sla.selectors import case_deadlines
+from kesu.triage.selectors import case_triage_summary
 from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
@@ -265,6 +266,7 @@ def detail_context(
         "events": events,
         "names": names,
         "deadlines": case_deadlines(case),
+        "triage": case_triage_summary(case=case, user=user),
     }
 
 
