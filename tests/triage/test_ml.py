@@ -55,6 +55,44 @@ def test_tiny_model_learns_its_training_texts(tiny_model):
     assert categories == ["safety", "logistics", "price_charges", "service_attitude"]
 
 
+ODD_TEXTS = [
+    *TEXTS,
+    "",
+    "   \n\t ",
+    "快递  一直没到\n\n   三天了",
+    "退款 refund 不到账 XXXX {$12.00}",
+    "很" * 3000,
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_one_text_features_equal_the_batch_transform(tiny_model, text):
+    """The per-complaint fast path computes exactly scikit-learn's features."""
+    indices, values = tiny_model.row(text)
+    fast = np.zeros(tiny_model.features([text]).shape[1], dtype=np.float32)
+    np.add.at(fast, indices, values)
+
+    np.testing.assert_allclose(
+        fast, tiny_model.features([text]).toarray()[0], atol=1e-6
+    )
+
+
+def test_predict_agrees_with_predict_many(tiny_model):
+    predictor = Predictor(tiny_model, default_rules(), "tiny")
+
+    one_by_one = [predictor.predict(text) for text in ODD_TEXTS]
+
+    batch = predictor.predict_many(ODD_TEXTS)
+    for single, batched in zip(one_by_one, batch, strict=True):
+        assert (single.category, single.subcategory, single.severity) == (
+            batched.category,
+            batched.subcategory,
+            batched.severity,
+        )
+        for name, confidence in single.confidences.items():
+            assert confidence == pytest.approx(batched.confidences[name], abs=1e-4)
+
+
 @pytest.mark.parametrize(
     "data",
     [b"", b"not a zip", b"PK\x05\x06" + b"\x00" * 18],

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any
 
-import openpyxl
 from django.utils.translation import gettext as _
 
 from kesu.core.errors import InvalidInput
@@ -67,7 +66,7 @@ class Table:
 
     def _xlsx_rows(self) -> Iterator[list[Any]]:
         self._binary.seek(0)
-        book = openpyxl.load_workbook(self._binary, read_only=True, data_only=True)
+        book = _load_workbook(self._binary)
         try:
             sheet = book.worksheets[0]
             yield from (
@@ -147,10 +146,17 @@ def _dialect(text: io.TextIOWrapper) -> type[csv.Dialect]:
     return Dialect
 
 
+def _load_workbook(binary: IO[bytes]) -> Any:
+    # openpyxl costs every web process a second of start-up; only imports read XLSX.
+    import openpyxl
+
+    return openpyxl.load_workbook(binary, read_only=True, data_only=True)
+
+
 def _xlsx_open(binary: IO[bytes]) -> Table:
     binary.seek(0)
     try:
-        book = openpyxl.load_workbook(binary, read_only=True, data_only=True)
+        book = _load_workbook(binary)
     except Exception:  # openpyxl raises a zoo of types for a broken file
         raise InvalidInput(_("This XLSX file cannot be read."), field="file") from None
     try:

@@ -15,9 +15,13 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 3  # characters per shingle
 NUM_PERM = 64
@@ -30,7 +34,20 @@ SIGNATURE_BYTES = NUM_PERM * 4
 
 _DROP = re.compile(r"[\W_]+")  # punctuation, symbols and whitespace
 _dtype = np.dtype("<u4")
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+
+
+# datasketch pulls in SciPy, seconds of start-up for every web process; only the
+# processes that sign texts (the task worker) need it, so it loads on first use.
+@cache
+def _minhash_class() -> type[MinHash]:
+    from datasketch import MinHash
+
+    return MinHash
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    return _minhash_class()(num_perm=NUM_PERM, seed=SEED).permutations
 
 
 def canonical(text: str) -> str:
@@ -49,11 +66,11 @@ def signature(text: str) -> np.ndarray | None:
     """The MinHash signature (NUM_PERM uint32), or None for a text too short."""
     if len(canonical(text)) < MIN_CHARS:
         return None
-    minhash = MinHash(
+    minhash = _minhash_class()(
         num_perm=NUM_PERM,
         seed=SEED,
         hashfunc=zlib.crc32,
-        permutations=_PERMUTATIONS,
+        permutations=_permutations(),
         scheme="affine32",
     )
     minhash.update_batch(list(shingles(text)))

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import jieba
 import numpy as np
 
-from kesu.triage.ml.model import TextModel
+from kesu.triage.ml.model import Head, TextModel
 from kesu.triage.ml.rules import EMOTION_ORDER, SEVERITY_ORDER, Rule, RuleSet
 from kesu.triage.ml.text import detect_language
 
@@ -44,34 +45,53 @@ class Predictor:
         self.model = model
         self.rules = RuleSet(rules)
         self.version = version
+        # jieba reads its dictionary on first use: a second's wait for the first
+        # Chinese complaint of every process unless it happens here, at load.
+        jieba.initialize()
 
     def predict(self, text: str) -> Prediction:
-        """Triage one text."""
-        return self.predict_many([text])[0]
+        """Triage one text (the per-complaint path: no sparse matrices, see `row`)."""
+        row = self.model.row(text)
+        return self._predictions(
+            [text], {name: head.proba_row(row)[None, :] for name, head in self._heads()}
+        )[0]
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """Triage many texts at once (one feature matrix, one product per head)."""
         features = self.model.features(texts)
+        return self._predictions(
+            texts, {name: head.proba(features) for name, head in self._heads()}
+        )
+
+    def _heads(self) -> list[tuple[str, Head]]:
+        return [
+            (name, head)
+            for name in ("category", "subcategory", "emotion")
+            if (head := self.model.heads.get(name)) is not None
+        ]
+
+    def _predictions(
+        self, texts: Sequence[str], proba: dict[str, np.ndarray]
+    ) -> list[Prediction]:
         categories = self.model.heads["category"]
-        category_proba = categories.proba(features)
         sub_head = self.model.heads.get("subcategory")
-        sub_proba = sub_head.proba(features) if sub_head else None
         emotion_head = self.model.heads.get("emotion")
-        emotion_proba = emotion_head.proba(features) if emotion_head else None
         results = []
         for i, text in enumerate(texts):
-            best = int(np.argmax(category_proba[i]))
+            best = int(np.argmax(proba["category"][i]))
             category = categories.classes[best]
             subcategory, sub_confidence = "", 0.0
-            if sub_head is not None and sub_proba is not None:
+            if sub_head is not None:
                 subcategory, sub_confidence = _subcategory(
-                    category, sub_head.classes, sub_proba[i]
+                    category, sub_head.classes, proba["subcategory"][i]
                 )
-            confidences = dict(zip(categories.classes, category_proba[i], strict=True))
+            confidences = dict(
+                zip(categories.classes, proba["category"][i], strict=True)
+            )
             emotion = None
-            if emotion_head is not None and emotion_proba is not None:
-                at = int(np.argmax(emotion_proba[i]))
-                emotion = (emotion_head.classes[at], float(emotion_proba[i][at]))
+            if emotion_head is not None:
+                at = int(np.argmax(proba["emotion"][i]))
+                emotion = (emotion_head.classes[at], float(proba["emotion"][i][at]))
             results.append(
                 self._finish(
                     text, category, confidences, subcategory, sub_confidence, emotion
