@@ -113,12 +113,16 @@ def inner(args: argparse.Namespace) -> int:
 
     from bench import intake, near_dup, report, scenarios, server, sla, wrk
     from bench.generate import DEFAULT_SEED, generate, parse_size
+    from bench.triage import speed as triage_speed
     from kesu.cases.models import Case
 
     call_command("migrate", verbosity=0)
     have = Case.objects.count()
-    # The near-duplicate scenarios load their own signatures: no cases to generate.
-    own = bool(args.scenario) and set(args.scenario) <= {*scenarios.NEAR_DUP_SCENARIOS}
+    # The near-duplicate scenarios load their own signatures, triage needs no cases.
+    own = bool(args.scenario) and set(args.scenario) <= {
+        *scenarios.NEAR_DUP_SCENARIOS,
+        *scenarios.TRIAGE_SCENARIOS,
+    }
     if "generate" in args.scenario or (have < args.size_n and not own):
         size = args.size_n if "generate" in args.scenario else args.size_n - have
         print(f"Generating {size:,} cases ({have:,} already there)…", flush=True)
@@ -155,6 +159,9 @@ def inner(args: argparse.Namespace) -> int:
     if "near_dup" in names:
         results.append(near_dup.run(args.size_n, args.repeat))
         print(near_dup.table(results[-1]), flush=True)
+    if "triage" in names:
+        results.append(triage_speed.run(args.repeat))
+        print(report.table(results[-1]), flush=True)
     if "import_rows" in names:
         results.append(intake.run_import_rows(load, parse_size(args.rows)))
         print(intake.import_table(results[-1]), flush=True)

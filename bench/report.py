@@ -23,7 +23,7 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"\n{result['name']}: {result['description']}"]
     if "error" in result:
         return "\n".join([*lines, f"NOT MEASURED: {result['error']}"])
-    if result["kind"] == "sla":
+    if result["kind"] in ("sla", "figures"):
         return "\n".join([*lines, *_figure_lines(summary["target"]), _rss_line(result)])
     header = (
         f"{'':9} {'req/s':>9} {'min–max':>17} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"

@@ -151,12 +151,14 @@ WRITE_SCENARIOS = ["db_insert", "workflow"]
 DEADLINE_SCENARIOS = ["sla_due", "sla_reconcile", "sla_worker"]  # bench/sla.py
 INTAKE_SCENARIOS = ["intake_api", "import_rows"]  # bench/intake.py
 NEAR_DUP_SCENARIOS = ["near_dup", "near_dup_shingles"]  # bench/near_dup.py: no cases
+TRIAGE_SCENARIOS = ["triage"]  # bench/triage/speed.py: no cases
 NAMES = (
     [s.name for s in HTTP_SCENARIOS]
     + WRITE_SCENARIOS
     + DEADLINE_SCENARIOS
     + INTAKE_SCENARIOS
     + NEAR_DUP_SCENARIOS
+    + TRIAGE_SCENARIOS
 )
 DEFAULT = [s.name for s in HTTP_SCENARIOS]
 

@@ -24,7 +24,6 @@ import os
 import random
 import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
+from bench.triage import speed
 from kesu.triage.ml import build, datasets
 from kesu.triage.ml.evaluation import evaluate
 from kesu.triage.ml.model import TextModel
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
 
 def gold_figures(root: Path, write_to: Path | None) -> tuple[dict[str, Any], TextModel]:
     examples = build.default_examples(root)
-    clocks = Clocks()
+    clocks = speed.Clocks()
     model = train(
         examples, meta={"version": build.DEFAULT_VERSION, "data": build.DEFAULT_DATA}
     )
@@ -197,54 +197,10 @@ def heldout_figures(root: Path) -> dict[str, Any]:
     return out
 
 
-class Clocks:
-    """Wall and CPU time since creation, in seconds."""
-
-    def __init__(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-
-    def elapsed(self) -> tuple[float, float]:
-        return time.perf_counter() - self.wall, time.process_time() - self.cpu
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))], 2)
-
-
 def speed_figures(root: Path, model: TextModel) -> dict[str, Any]:
-    examples = build.rule_examples(root)  # the largest labelled set: 50,000 for timing
-    predictor = build.predictor_for(model)
-    sample = [e.text for e in random.Random(SEED).sample(examples, 2_000)]
-    for text in sample[:50]:
-        predictor.predict(text)  # warm caches (jieba dictionary, regex)
-    wall, cpu = [], []
-    for text in sample:
-        clocks = Clocks()
-        predictor.predict(text)
-        w, c = clocks.elapsed()
-        wall.append(w * 1000)
-        cpu.append(c * 1000)
-    clocks = Clocks()
-    for at in range(0, len(sample), 500):
-        predictor.predict_many(sample[at : at + 500])
-    batch_wall, batch_cpu = clocks.elapsed()
-    fifty_k = [examples[i % len(examples)] for i in range(50_000)]
-    clocks = Clocks()
-    train(fifty_k)
-    train_wall, train_cpu = clocks.elapsed()
-    out = {
-        "p50_ms": {"wall": _percentile(wall, 0.5), "cpu": _percentile(cpu, 0.5)},
-        "p99_ms": {"wall": _percentile(wall, 0.99), "cpu": _percentile(cpu, 0.99)},
-        "batch_texts_per_s": {
-            "wall": round(len(sample) / batch_wall),
-            "cpu": round(len(sample) / batch_cpu),
-        },
-        "train_50k_seconds": {"wall": round(train_wall, 1), "cpu": round(train_cpu, 1)},
-        "train_50k_note": f"{len(examples)} distinct texts, cycled to 50,000",
-        "load_average": os.getloadavg()[0],
-    }
-    print(f"\n== speed, one core (wall / CPU); load average {out['load_average']:.1f}")
-    for name in ("p50_ms", "p99_ms", "batch_texts_per_s", "train_50k_seconds"):
-        print(f"{name:<18} {out[name]['wall']:>8} / {out[name]['cpu']}")
-    return out
+    figures = speed.measure(model, build.rule_examples(root))
+    figures["load_average"] = os.getloadavg()[0]
+    print(f"\n== speed, one core; load average {figures['load_average']:.1f}")
+    for name, value in figures.items():
+        print(f"{name:<22} {value:>10.2f}")
+    return figures
