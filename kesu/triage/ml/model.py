@@ -170,11 +170,14 @@ class Terms:
     def row(self, terms: Iterable[str]) -> SparseRow:
         """Sublinear TF times IDF over the known terms, L2-normalised."""
         vocabulary = self.vocabulary
-        counts = Counter(
-            index for term in terms if (index := vocabulary.get(term)) is not None
-        )
-        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        # Counted first (in C), looked up once per distinct term.
+        known = [
+            (index, count)
+            for term, count in Counter(terms).items()
+            if (index := vocabulary.get(term)) is not None
+        ]
+        indices = np.array([index for index, _ in known], dtype=np.int64)
+        tf = np.array([count for _, count in known], dtype=np.float32)
         values = (np.log(tf) + 1) * self.idf[indices]
         norm = np.sqrt(np.dot(values, values))
         if norm > 0:
@@ -352,11 +355,12 @@ def _joined(parts: list[sparse.spmatrix]) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.hstack(parts) * np.float32(np.sqrt(0.5)))
 
 
-def _char_ngrams(text: str) -> Iterable[str]:
+def _char_ngrams(text: str) -> list[str]:
     text = _WHITE_SPACES.sub(" ", text)
-    for n in (1, 2, 3):
-        for start in range(len(text) - n + 1):
-            yield text[start : start + n]
+    grams = list(text)
+    grams += [text[i : i + 2] for i in range(len(text) - 1)]
+    grams += [text[i : i + 3] for i in range(len(text) - 2)]
+    return grams
 
 
 def _ordered(vocabulary: dict[str, int]) -> list[str]:
