@@ -239,6 +239,9 @@ KESU_TRIAGE_APPLY_CONFIDENCE = float(env_str("KESU_TRIAGE_APPLY_CONFIDENCE", "0.
 if not 0.0 <= KESU_TRIAGE_APPLY_CONFIDENCE <= 1.0:
     raise ImproperlyConfigured("KESU_TRIAGE_APPLY_CONFIDENCE must lie in [0, 1].")
 KESU_REPEAT_WINDOW_DAYS = env_int("KESU_REPEAT_WINDOW_DAYS", 30)
+# The task worker retrains the triage model once this many staff overrides came in
+# since the last retraining (checked hourly); 0 turns the periodic retraining off.
+KESU_TRIAGE_RETRAIN_MIN_NEW = env_int("KESU_TRIAGE_RETRAIN_MIN_NEW", 50)
 # Near-duplicates (R-CL-5): complaints whose texts share at least this estimated
 # Jaccard similarity of character trigrams are one cluster (0.5 measured: bench/
 # RESULTS.md "Near-duplicates"); a cluster with this many open cases received within
@@ -255,7 +258,10 @@ KESU_CASE_EVENT_HANDLERS: list[str] = [
     "kesu.triage.services.on_case_event",
 ]
 # Called by `kesu serve` once its task worker runs: they seed periodic task chains.
-KESU_WORKER_STARTUP: list[str] = ["kesu.sla.services.reconcile_sweep_start"]
+KESU_WORKER_STARTUP: list[str] = [
+    "kesu.sla.services.reconcile_sweep_start",
+    "kesu.triage.services.retraining.retrain_sweep_start",
+]
 
 # `kesu serve`: gunicorn's listen address and worker process count.
 KESU_BIND = env_str("KESU_BIND", "127.0.0.1:8000")

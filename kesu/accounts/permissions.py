@@ -24,6 +24,7 @@ class Capability(StrEnum):
     CASE_SEE_INTERNAL = "case.see_internal"
     PII_UNMASK = "pii.unmask"
     FIGURES_VIEW = "figures.view"  # compliance and other figures across people
+    MODELS_MANAGE = "models.manage"  # retrain, activate and roll back triage models
     ADMINISTER = "administer"
 
 
@@ -51,8 +52,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.FIGURES_VIEW,
         }
     ),
-    Role.MANAGER: frozenset(_LEAD | {Capability.CASE_SEE_ALL}),
-    Role.ADMIN: frozenset(_LEAD | {Capability.CASE_SEE_ALL, Capability.ADMINISTER}),
+    Role.MANAGER: frozenset(
+        _LEAD | {Capability.CASE_SEE_ALL, Capability.MODELS_MANAGE}
+    ),
+    Role.ADMIN: frozenset(
+        _LEAD
+        | {Capability.CASE_SEE_ALL, Capability.ADMINISTER, Capability.MODELS_MANAGE}
+    ),
 }
 
 

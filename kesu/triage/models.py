@@ -40,6 +40,123 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         return self.version
 
+    @property
+    def holdout(self) -> dict[str, object]:
+        """Retraining's comparison on held-out overrides (empty for other versions)."""
+        return self.metrics.get("holdout") or {}
+
+    @property
+    def gold(self) -> dict[str, object]:
+        """Retraining's comparison on the gold set (empty without the public data)."""
+        return self.metrics.get("gold") or {}
+
+    @property
+    def decision_label(self) -> str:
+        """The retraining verdict in a word or two, for tables."""
+        code = self.metrics.get("decision", "")
+        return str(DECISION_LABELS.get(code, code))
+
+    @property
+    def decision_text(self) -> str:
+        """Why retraining activated this version or kept it ("" if not retrained)."""
+        code = self.metrics.get("decision", "")
+        return str(DECISIONS.get(code, code))
+
+
+# Retraining's verdicts, stored as codes in ModelVersion.metrics["decision"].
+DECISIONS = {
+    "not_worse": _("Activated: not worse than the active model on held-out overrides."),
+    "worse": _("Kept inactive: worse than the active model on held-out overrides."),
+    "too_few_holdout": _(
+        "Kept inactive: too few held-out overrides to compare; activate it by hand."
+    ),
+    "worse_on_gold": _(
+        "Kept inactive: not worse on held-out overrides, but clearly worse on the "
+        "gold set; it has learnt the corrections at the cost of everything else."
+    ),
+}
+
+
+DECISION_LABELS = {
+    "not_worse": _("Not worse"),
+    "worse": _("Worse"),
+    "too_few_holdout": _("Too few held out"),
+    "worse_on_gold": _("Worse on the gold set"),
+}
+
+
+class RetrainStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+PENDING_STATUSES = (RetrainStatus.QUEUED, RetrainStatus.RUNNING)
+
+
+class RetrainTrigger(models.TextChoices):
+    BUTTON = "button", _("Retrain button")
+    SCHEDULE = "schedule", _("New overrides")
+    COMMAND = "command", _("Command line")
+
+
+class RetrainRun(models.Model):
+    """One retraining request: at most one is queued or running at any moment."""
+
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RetrainStatus.choices,
+        default=RetrainStatus.QUEUED,
+    )
+    # Mirrors status (queued/running): the partial unique index on it is what makes a
+    # double click or two workers queue one run, on SQLite and PostgreSQL alike.
+    is_pending = models.BooleanField(_("pending"), default=True)
+    trigger = models.CharField(
+        _("trigger"), max_length=10, choices=RetrainTrigger.choices
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    candidate = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("candidate model"),
+    )
+    message = models.CharField(_("message"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("retraining run")
+        verbose_name_plural = _("retraining runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_pending"],
+                condition=Q(is_pending=True),
+                name="triage_one_pending_retrain",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_pending=True, status__in=PENDING_STATUSES)
+                | (Q(is_pending=False) & ~Q(status__in=PENDING_STATUSES)),
+                name="triage_retrain_pending_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.requested_at:%Y-%m-%d %H:%M}"
+
 
 class ExampleSource(models.TextChoices):
     OVERRIDE = "override", _("Staff override")

@@ -1,19 +1,29 @@
-"""Near-duplicate pages (R-CL-5): batch problems, and a case's similar complaints."""
+"""Triage pages: batch problems and similar complaints (R-CL-5), and the models page
+(retrain, activate, roll back)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from kesu.accounts.models import User
 from kesu.accounts.permissions import Capability, has_capability
 from kesu.cases.selectors import case_get
-from kesu.core.errors import NotFound
+from kesu.core.errors import DomainError, NotFound
+from kesu.triage import model_selectors
 from kesu.triage.duplicates import batch_problem_list, similar_case_list
+from kesu.triage.forms import ActivateForm
+from kesu.triage.models import RetrainTrigger
+from kesu.triage.services import model_activate
+from kesu.triage.services.retraining import retrain_request
 from kesu.web.auth import signed_in_user
+from kesu.web.htmx import render_page_or_partial, trigger_toast
 
 
 @require_GET
@@ -42,3 +52,70 @@ def similar_cases(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(exc.message) from exc
     similar = similar_case_list(user=user, case=case)
     return render(request, "triage/similar_cases.html", {"similar": similar})
+
+
+def _model_manager(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    if not has_capability(user, Capability.MODELS_MANAGE):
+        raise PermissionDenied
+    return user
+
+
+def _models_render(
+    request: HttpRequest, form: ActivateForm | None = None, status: int = 200
+) -> HttpResponse:
+    names = model_selectors.model_version_names()
+    context = {
+        "overview": model_selectors.models_overview(),
+        "form": form or ActivateForm(versions=names),
+    }
+    return render_page_or_partial(
+        request,
+        "triage/models.html",
+        context,
+        partials={"models-area": "models_area"},
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def models(request: HttpRequest) -> HttpResponse:
+    """Model versions with their figures; htmx polls it while a retraining runs."""
+    _model_manager(request)
+    return _models_render(request)
+
+
+@require_POST
+@login_required
+def models_retrain(request: HttpRequest) -> HttpResponse:
+    """Queue a retraining (one, however often the button is pressed)."""
+    user = _model_manager(request)
+    __, created = retrain_request(trigger=RetrainTrigger.BUTTON, by=user)
+    note = (
+        _("Retraining queued.")
+        if created
+        else _("A retraining is already queued or running.")
+    )
+    if request.headers.get("HX-Request") != "true":
+        messages.info(request, note)
+        return redirect("triage:models")
+    return trigger_toast(_models_render(request), note)
+
+
+@require_POST
+@login_required
+def models_activate(request: HttpRequest) -> HttpResponse:
+    """Activate a stored version, or roll back to an older one or the shipped model."""
+    user = _model_manager(request)
+    names = model_selectors.model_version_names()
+    form = ActivateForm(request.POST, versions=names)
+    if form.is_valid():
+        try:
+            model_activate(version=form.cleaned_data["version"], by=user)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The active model changed."))
+            return redirect("triage:models")
+    return _models_render(request, form, status=400)

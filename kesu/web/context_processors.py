@@ -22,6 +22,8 @@ def kesu(request: HttpRequest) -> dict[str, Any]:
         and has_capability(staff, Capability.CASE_CREATE),
         "can_see_figures": staff is not None
         and has_capability(staff, Capability.FIGURES_VIEW),
+        "can_manage_models": staff is not None
+        and has_capability(staff, Capability.MODELS_MANAGE),
         # Lazy: pages that never show the top bar do not pay for the query.
         "unread_notifications": SimpleLazyObject(
             lambda: unread_count(staff) if staff is not None else 0

@@ -1,4 +1,4 @@
-"""`kesu triage train|evaluate|models|activate`: the classifier's lifecycle (R-CL-3)."""
+"""`kesu triage train|retrain|evaluate|models|activate`: the classifier's lifecycle."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from kesu.core.errors import DomainError
 from kesu.triage import files, selectors, services
 from kesu.triage.ml import build, datasets
 from kesu.triage.ml.evaluation import evaluate
+from kesu.triage.models import RetrainTrigger
+from kesu.triage.services import retraining
 
 
 class Command(BaseCommand):
@@ -27,6 +29,14 @@ class Command(BaseCommand):
             "--file", type=Path, help="CSV/XLSX with text,label columns"
         )
         train.add_argument("--activate", action="store_true", help="make it active")
+        retrain = sub.add_parser(
+            "retrain",
+            help="Train on staff overrides and imports (plus the shipped rows); "
+            "activate if not worse on held-out overrides.",
+        )
+        retrain.add_argument(
+            "--data-dir", help="public data (shipped rows, gold); KESU_DATA_DIR"
+        )
         evaluate_ = sub.add_parser("evaluate", help="Score the active model.")
         target = evaluate_.add_mutually_exclusive_group(required=True)
         target.add_argument(
@@ -68,6 +78,35 @@ class Command(BaseCommand):
             f"{stored.metrics['train_seconds']} s, {state}"
         )
 
+    def _retrain(self, options: dict[str, Any]) -> None:
+        run, created = retraining.retrain_request(
+            trigger=RetrainTrigger.COMMAND, enqueue=False
+        )
+        if not created:
+            raise CommandError(
+                f"a retraining is already {run.status} "
+                f"(requested {run.requested_at:%Y-%m-%d %H:%M})"
+            )
+        done = retraining.retrain_run_execute(
+            run_id=run.pk, data_dir=options["data_dir"]
+        )
+        if done is None or done.candidate is None:
+            raise CommandError(done.message if done else "the run was taken elsewhere")
+        stored = done.candidate
+        metrics = stored.metrics
+        self.stdout.write(
+            f"model {stored.version}: {metrics['own_examples']} own + "
+            f"{metrics['shipped_examples']} shipped examples"
+        )
+        for name in ("holdout", "gold"):
+            figures = metrics.get(name)
+            if figures:
+                self.stdout.write(
+                    f"{name}: n={figures['n']}  macro-F1 candidate "
+                    f"{figures['candidate']}  active {figures['active']}"
+                )
+        self.stdout.write(str(stored.decision_text))
+
     def _evaluate(self, options: dict[str, Any]) -> None:
         if options["gold"]:
             root = datasets.data_dir(options["data_dir"])
@@ -88,13 +127,13 @@ class Command(BaseCommand):
         predictor = selectors.active_predictor()
         self.stdout.write(f"model {predictor.version}")
         predictions = predictor.predict_many([e.text for e in examples])
-        result = evaluate(
+        scored = evaluate(
             [e.category for e in examples], [p.category for p in predictions]
         )
         if options["json"]:
-            self.stdout.write(json.dumps(result.as_dict(), indent=2))
+            self.stdout.write(json.dumps(scored.as_dict(), indent=2))
         else:
-            self.stdout.write(result.report())
+            self.stdout.write(scored.report())
 
     def _models(self, options: dict[str, Any]) -> None:
         active = False
@@ -104,9 +143,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{mark} {version.version}  {version.created_at:%Y-%m-%d %H:%M}  "
                 f"{version.examples:>7} examples  {version.trained_from}"
+                + _holdout(version.holdout)
             )
         self.stdout.write(f"{'  ' if active else '* '}default  (shipped)")
 
     def _activate(self, options: dict[str, Any]) -> None:
         chosen = services.model_activate(version=options["version"])
         self.stdout.write(f"active model: {chosen.version}")
+
+
+def _holdout(figures: dict[str, object]) -> str:
+    if not figures.get("n"):
+        return ""
+    return (
+        f"  held-out macro-F1 {figures['candidate']} "
+        f"(active then {figures['active']}, n={figures['n']})"
+    )
