@@ -252,8 +252,9 @@ def test_list_query_count_does_not_grow_with_cases(
 
     # session, user, count, 5 filter choice lists (category, department, store,
     # assignee, owner), the page's case ids, those cases with their relations
-    # joined, their open deadline clocks, the unread notification count.
-    with django_assert_num_queries(12):
+    # joined, their owners and assignees, their open deadline clocks, the unread
+    # notification count.
+    with django_assert_num_queries(13):
         response = client.get(URL)
 
     assert len(response.context["page"].object_list) == min(count, 25)
