@@ -34,11 +34,13 @@ from kesu.cases.models import (
     Severity,
     VerificationResult,
 )
+from kesu.cases.search import MANY_MATCHES
 from kesu.cases.selectors import (
     CaseFilters,
     case_get,
     case_list,
     case_rows,
+    case_search,
     case_timeline,
 )
 from kesu.cases.services.workflow import current_plan
@@ -387,13 +389,21 @@ def create_case(request: ApiRequest, payload: CaseCreateIn) -> HttpStatus[Any]:
 @router.get("", auth=auth.read, response={200: CasePage, **ERRORS})
 def list_cases(request: ApiRequest, params: Query[CaseListQuery]) -> dict[str, Any]:
     """Cases in the caller's scope, filtered like the staff list, newest first."""
-    cases = case_list(user=request.auth, filters=params.filters())
-    start = params.start()
+    filters = params.filters()
+    cases = case_list(user=request.auth, filters=filters)
+    start, count = params.start(), cases.count()  # exact: the API promises it
+    text_search = case_search(user=request.auth, filters=filters)
     return {
-        "count": cases.count(),
+        "count": count,
         "limit": params.limit,
         "offset": start,
-        "items": case_rows(cases, start, start + params.limit),
+        "items": case_rows(
+            cases,
+            start,
+            start + params.limit,
+            text_search=text_search,
+            many=count > MANY_MATCHES,
+        ),
     }
 
 

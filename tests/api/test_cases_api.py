@@ -99,6 +99,28 @@ def test_list_searches_chinese_full_text(api_as, agent, store, manager):
     assert [c["number"] for c in response.json()["items"]] == [battery.number]
 
 
+@pytest.mark.parametrize("many_matches", [1, 1_000])
+def test_list_search_pages_keep_the_list_order_and_an_exact_count(
+    monkeypatch, api_as, agent, store, manager, many_matches
+):
+    """Whichever way the search finds a page (`search.newest_ids`), same cases."""
+    monkeypatch.setattr("kesu.cases.api.MANY_MATCHES", many_matches)
+    leaks = [
+        make_case(by=agent, store=store, description=f"洗衣机漏水 {n}").number
+        for n in range(5)
+    ]
+    make_case(by=agent, store=store, description="冰箱不制冷")
+    client = api_as(manager)
+
+    pages = [
+        client.get("/cases", {"q": "漏水", "limit": 2, "page": p}) for p in (1, 2, 3)
+    ]
+
+    assert {page.json()["count"] for page in pages} == {5}
+    found = [c["number"] for page in pages for c in page.json()["items"]]
+    assert found == list(reversed(leaks))
+
+
 def test_list_paginates_with_limit_offset_and_page(api_as, agent, store, manager):
     numbers = [make_case(by=agent, store=store).number for _ in range(5)]
     newest_first = list(reversed(numbers))
