@@ -17,7 +17,9 @@ from pathlib import Path
 
 from kesu.core.management.commands.serve import THREADS_PER_WORKER, WORKER_CLASS
 
-START_TIMEOUT = 60.0
+# Workers import Django, the API schemas and jieba's dictionary before they answer;
+# on the shared 2-core machine under load that has taken over a minute.
+START_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
 
 

@@ -25,6 +25,7 @@ from kesu.accounts.models import Store
 from kesu.cases.models import Case, CaseEvent, HandlingPlan
 from kesu.cases.services import event_append
 from kesu.cases.services.workflow import current_plan
+from kesu.core.tasks import enqueue_with_write
 from kesu.sla import tasks
 from kesu.sla.calendar import BusinessCalendar
 from kesu.sla.clocks import (
@@ -74,6 +75,13 @@ _shared_reads: ContextVar[dict[object, object] | None] = ContextVar(
 )
 
 
+# Set by `clocks_prepared`: a new case and its starting clocks, worked out before its
+# write transaction.
+_prepared: ContextVar[tuple[Case, list[Clock]] | None] = ContextVar(
+    "sla_prepared", default=None
+)
+
+
 @contextmanager
 def reads_shared() -> Iterator[None]:
     """Read the deadline rules, policies and calendars once for a block of events.
@@ -86,6 +94,31 @@ def reads_shared() -> Iterator[None]:
         yield
     finally:
         _shared_reads.reset(token)
+
+
+@contextmanager
+def clocks_prepared(case: Case) -> Iterator[None]:
+    """Work out a new, unsaved case's starting clocks before its write transaction.
+
+    The rules, policy and calendar are read and the due times and checkpoints computed
+    here; the case's `case.received` event, appended inside the block, then only
+    inserts the clocks and queues their checks. A new case has no plan and no clocks
+    yet, so neither is looked up.
+    """
+    reads = _event_reads.set({})
+    try:
+        clocks = [
+            _clock_new(case, rule, case.received_at)
+            for kind in STARTED_ON_RECEIPT
+            if (rule := _rule_for(case, kind, resolution_type="")) is not None
+        ]
+    finally:
+        _event_reads.reset(reads)
+    token = _prepared.set((case, clocks))
+    try:
+        yield
+    finally:
+        _prepared.reset(token)
 
 
 def on_case_event(event: CaseEvent) -> dict[str, object]:
@@ -103,10 +136,17 @@ def on_case_event(event: CaseEvent) -> dict[str, object]:
 
 def _on_received(event: CaseEvent) -> Effects:
     case = event.case
-    started = [
-        _clock_start(case, kind, case.received_at) for kind in STARTED_ON_RECEIPT
-    ]
-    return _effects("started", started)
+    prepared = _prepared.get()
+    if prepared is not None and prepared[0] is case and _replay.get() is None:
+        started = prepared[1]
+        Clock.objects.bulk_create(started)  # one INSERT for the three
+        for clock in started:
+            _enqueue(clock)
+        return _effects("started", started)
+    return _effects(
+        "started",
+        [_clock_start(case, kind, case.received_at) for kind in STARTED_ON_RECEIPT],
+    )
 
 
 # A message the customer sent (their mail, their SMS) is not an answer to them; a
@@ -171,9 +211,13 @@ def _resolution_type(case: Case) -> str:
     return plan.resolution_type if plan else ""
 
 
-def _rule_for(case: Case, kind: str) -> TargetRule | None:
+def _rule_for(
+    case: Case, kind: str, *, resolution_type: str | None = None
+) -> TargetRule | None:
     rules = _replayed("rules", target_rules)
-    return case_target(case, kind, resolution_type=_resolution_type(case), rules=rules)
+    if resolution_type is None:
+        resolution_type = _resolution_type(case)
+    return case_target(case, kind, resolution_type=resolution_type, rules=rules)
 
 
 def _calendar(store: Store) -> BusinessCalendar:
@@ -201,12 +245,20 @@ def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
     rule = _rule_for(case, kind)
     if rule is None or _has_clock(case, kind):
         return None
+    clock = _clock_new(case, rule, at)
+    _save(clock)
+    _enqueue(clock)
+    return clock
+
+
+def _clock_new(case: Case, rule: TargetRule, at: dt.datetime) -> Clock:
+    """An unsaved clock for the rule, started at `at`, its next checkpoint set."""
     policy = _replayed(
         ("policy", rule.policy_id), lambda: SlaPolicy.objects.get(pk=rule.policy_id)
     )
     clock = Clock(
         case=case,
-        kind=kind,
+        kind=rule.kind,
         target_id=rule.target_id,
         amount=rule.amount,
         unit=rule.unit,
@@ -218,7 +270,7 @@ def _clock_start(case: Case, kind: str, at: dt.datetime) -> Clock | None:
     )
     # Replayed timelines pass their checkpoints as history happened instead.
     started = at if _replay.get() is not None else timezone.now()
-    _reschedule(clock, case, now=started, history=True)
+    _plan_checkpoints(clock, case, now=started, history=True)
     return clock
 
 
@@ -355,7 +407,16 @@ def _schedule(clock: Clock, case: Case) -> list[Checkpoint]:
 def _reschedule(
     clock: Clock, case: Case, now: dt.datetime | None = None, *, history: bool = False
 ) -> None:
-    """Save the clock with its next checkpoint, and enqueue the task for it.
+    """Save the clock with its next checkpoint, and enqueue the task for it."""
+    _plan_checkpoints(clock, case, now, history=history)
+    _save(clock)
+    _enqueue(clock)
+
+
+def _plan_checkpoints(
+    clock: Clock, case: Case, now: dt.datetime | None = None, *, history: bool = False
+) -> None:
+    """Set the clock's checkpoints done and its next one; saves nothing.
 
     Warnings whose moment is already past are skipped rather than sent late. With
     `history` (a clock started for a case received earlier: an import, a call logged
@@ -374,8 +435,6 @@ def _reschedule(
     upcoming = next_checkpoint(points, clock.checkpoints_done)
     clock.next_check_at = upcoming.at if upcoming else None
     clock.version += 1
-    _save(clock)
-    _enqueue(clock)
 
 
 def _unschedule(clock: Clock) -> None:
@@ -392,10 +451,8 @@ def _enqueue(clock: Clock) -> None:
         or not tasks.clock_check.get_backend().supports_defer
     ):
         return
-    clock_id, version, run_after = clock.pk, clock.version, clock.next_check_at
-    transaction.on_commit(
-        lambda: tasks.clock_check.using(run_after=run_after).enqueue(clock_id, version)
-    )
+    check = tasks.clock_check.using(run_after=clock.next_check_at)
+    enqueue_with_write(check, clock.pk, clock.version)
 
 
 def _effects(change: str, clocks: Iterable[Clock | None]) -> Effects:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 
 from kesu.cases.models import Customer
@@ -29,6 +31,61 @@ def _validate_contact(phone: str, email: str) -> None:
         raise InvalidInput(_("Enter a valid e-mail address."), field="email")
 
 
+@dataclass(frozen=True)
+class CustomerDraft:
+    """A complainant's contact details checked and indexed, with the match found.
+
+    Made before the write transaction (`customer_prepare`): the checks, the blind
+    indexes and the lookup need no write lock.
+    """
+
+    name: str
+    phone: str
+    email: str
+    address: str
+    phone_index: str
+    email_index: str
+    found: Customer | None
+
+
+def customer_prepare(
+    *, name: str, phone: str = "", email: str = "", address: str = ""
+) -> CustomerDraft:
+    """Check and index the contact details and look the customer up; writes nothing."""
+    _validate_contact(phone, email)
+    phone_index = crypto.phone_index(phone) if phone.strip() else ""
+    email_index = crypto.email_index(email) if email.strip() else ""
+    return CustomerDraft(
+        name=name.strip(),
+        phone=crypto.normalize_phone(phone) if phone.strip() else "",
+        email=crypto.normalize_email(email) if email.strip() else "",
+        address=address.strip(),
+        phone_index=phone_index,
+        email_index=email_index,
+        found=_match(phone_index, email_index),
+    )
+
+
+def customer_save(*, draft: CustomerDraft) -> Customer:
+    """The drafted customer, completed if found, else created; call in a transaction.
+
+    A customer not found before the transaction is looked up once more inside it: a
+    concurrent intake for the same phone may have created them meanwhile.
+    """
+    customer = draft.found or _match(draft.phone_index, draft.email_index)
+    if customer is None:
+        return Customer.objects.create(
+            name=draft.name,
+            phone=draft.phone,
+            email=draft.email,
+            address=draft.address,
+            phone_index=draft.phone_index,
+            email_index=draft.email_index,
+        )
+    _complete(customer, draft)
+    return customer
+
+
 def customer_get_or_create(
     *, name: str, phone: str = "", email: str = "", address: str = ""
 ) -> Customer:
@@ -37,9 +94,11 @@ def customer_get_or_create(
     An existing customer's stored details are completed, never overwritten: what an
     agent types on a later call may be a nickname or a second number.
     """
-    _validate_contact(phone, email)
-    phone_index = crypto.phone_index(phone) if phone.strip() else ""
-    email_index = crypto.email_index(email) if email.strip() else ""
+    draft = customer_prepare(name=name, phone=phone, email=email, address=address)
+    return customer_save(draft=draft)
+
+
+def _match(phone_index: str, email_index: str) -> Customer | None:
     customer = None
     if phone_index:
         customer = (
@@ -49,34 +108,20 @@ def customer_get_or_create(
         customer = (
             Customer.objects.filter(email_index=email_index).order_by("id").first()
         )
-    if customer is None:
-        return Customer.objects.create(
-            name=name.strip(),
-            phone=crypto.normalize_phone(phone) if phone.strip() else "",
-            email=crypto.normalize_email(email) if email.strip() else "",
-            address=address.strip(),
-            phone_index=phone_index,
-            email_index=email_index,
-        )
-    _complete(
-        customer, name=name, email=email, email_index=email_index, address=address
-    )
     return customer
 
 
-def _complete(
-    customer: Customer, *, name: str, email: str, email_index: str, address: str
-) -> None:
+def _complete(customer: Customer, draft: CustomerDraft) -> None:
     changed = []
-    if not customer.name and name.strip():
-        customer.name = name.strip()
+    if not customer.name and draft.name:
+        customer.name = draft.name
         changed.append("name")
-    if not customer.email and email.strip():
-        customer.email = crypto.normalize_email(email)
-        customer.email_index = email_index
+    if not customer.email and draft.email:
+        customer.email = draft.email
+        customer.email_index = draft.email_index
         changed += ["email", "email_index"]
-    if not customer.address and address.strip():
-        customer.address = address.strip()
+    if not customer.address and draft.address:
+        customer.address = draft.address
         changed.append("address")
     if changed:
         customer.save(update_fields=changed)

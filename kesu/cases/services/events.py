@@ -41,11 +41,13 @@ def event_append(
     message: str = "",
     visibility: str = Visibility.INTERNAL,
     at: dt.datetime | None = None,
+    touch_case: bool = True,
 ) -> CaseEvent:
     """Append one event to the case timeline and touch the case's updated_at.
 
     `at` dates an event that happened earlier than it is written (a deadline passed
-    while no worker ran, a timeline replayed); it defaults to now.
+    while no worker ran, a timeline replayed); it defaults to now. `touch_case=False`
+    when the caller has just written the case row with its updated_at.
     """
     now = timezone.now()
     event = CaseEvent(
@@ -60,5 +62,6 @@ def event_append(
     for handler in event_handlers():
         event.data = {**event.data, **handler(event)}
     event.save()
-    Case.objects.filter(pk=case.pk).update(updated_at=now)
+    if touch_case:
+        Case.objects.filter(pk=case.pk).update(updated_at=now)
     return event

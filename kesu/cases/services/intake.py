@@ -24,7 +24,11 @@ from kesu.cases.models import (
     Severity,
 )
 from kesu.cases.numbering import next_case_number
-from kesu.cases.services.customers import customer_get_or_create
+from kesu.cases.services.customers import (
+    CustomerDraft,
+    customer_prepare,
+    customer_save,
+)
 from kesu.cases.services.events import event_append
 from kesu.core.errors import InvalidInput, PermissionDenied
 
@@ -105,12 +109,28 @@ def _validate_attachments(files: list[UploadedFile[bytes]]) -> None:
             )
 
 
+@dataclass
+class PreparedCase:
+    """A complaint checked and worked out before its write transaction.
+
+    `case` is unsaved and still lacks its number and customer; `text_tokens` is its
+    segmented search text without the number (jieba is the slow part of indexing).
+    """
+
+    case: Case
+    customer: Customer | CustomerDraft
+    text_tokens: list[str]
+    attachments: list[UploadedFile[bytes]]
+    actor: User | None
+    event_data: dict[str, object]
+
+
 @transaction.atomic
 def case_create(*, data: CaseInput, by: User) -> Case:
     """Receive a complaint; the receiving user becomes its owner (首问负责)."""
     if not has_capability(by, Capability.CASE_CREATE):
         raise PermissionDenied(_("Your role cannot receive complaints."))
-    return _case_insert(data=data, owner=by, actor=by)
+    return case_write(prepared=case_prepare(data=data, owner=by, actor=by))
 
 
 @transaction.atomic
@@ -120,24 +140,27 @@ def case_receive(*, data: CaseInput, owner: User, actor: User | None = None) -> 
     The caller (kesu.intake) chose `owner` as first contact; `actor` is None when the
     customer filed it themself, so the timeline does not pretend a clerk did.
     """
-    return _case_insert(data=data, owner=owner, actor=actor)
+    return case_write(prepared=case_prepare(data=data, owner=owner, actor=actor))
 
 
-def _case_insert(*, data: CaseInput, owner: User, actor: User | None) -> Case:
+def case_prepare(
+    *, data: CaseInput, owner: User, actor: User | None = None
+) -> PreparedCase:
+    """Check a complaint and work out its case; reads only, so call it before the
+    write transaction, whose lock (on SQLite: the whole database's) it then holds
+    only for the INSERTs of `case_write`."""
     now = timezone.now()
     _validate(data, now)
-    customer = data.customer or customer_get_or_create(
+    customer = data.customer or customer_prepare(
         name=data.customer_name,
         phone=data.customer_phone,
         email=data.customer_email,
         address=data.customer_address,
     )
-    received_at = data.received_at or now
     case = Case(
-        number=next_case_number(received_at, data.store.time_zone),
-        received_at=received_at,
+        number="",
+        received_at=data.received_at or now,
         channel=data.channel,
-        customer=customer,
         store=data.store,
         description=data.description.strip(),
         demand=data.demand.strip(),
@@ -157,10 +180,39 @@ def _case_insert(*, data: CaseInput, owner: User, actor: User | None) -> Case:
         created_at=now,
         updated_at=now,
     )
-    case.search_text = search.search_text_for(case)
+    return PreparedCase(
+        case=case,
+        customer=customer,
+        text_tokens=search.search_text_for(case).split(),
+        attachments=data.attachments,
+        actor=actor,
+        event_data={
+            "channel": data.channel,
+            "severity": data.severity,
+            **data.extra_event_data,
+        },
+    )
+
+
+def case_write(*, prepared: PreparedCase) -> Case:
+    """Write a prepared case: customer, number, row, search index, attachments and
+    its `case.received` event; call inside a transaction."""
+    case, actor = prepared.case, prepared.actor
+    customer = prepared.customer
+    case.customer = (
+        customer_save(draft=customer)
+        if isinstance(customer, CustomerDraft)
+        else customer
+    )
+    case.number = next_case_number(case.received_at, case.store.time_zone)
+    # Space-separated parts are segmented independently, so the number's tokens put
+    # in front give the text `search.search_text_for(case)` would.
+    number_tokens = search.tokens(case.number)
+    case.search_text = " ".join(dict.fromkeys([*number_tokens, *prepared.text_tokens]))
+    case.updated_at = timezone.now()
     case.save(force_insert=True)
     search.index_case(case)
-    for upload in data.attachments:
+    for upload in prepared.attachments:
         Attachment.objects.create(
             case=case,
             file=upload,
@@ -168,18 +220,15 @@ def _case_insert(*, data: CaseInput, owner: User, actor: User | None) -> Case:
             content_type=upload.content_type or "",
             size=upload.size or 0,
             uploaded_by=actor,
-            uploaded_at=now,
+            uploaded_at=case.created_at,
         )
     event_append(
         case=case,
         type="case.received",
         actor=actor,
-        data={
-            "channel": data.channel,
-            "severity": data.severity,
-            **data.extra_event_data,
-        },
+        data=prepared.event_data,
         message=_("Complaint received as %(number)s.") % {"number": case.number},
         visibility="customer",
+        touch_case=False,  # its updated_at was written just now
     )
     return case

@@ -9,6 +9,7 @@ from django.db.models import Q
 from kesu.cases.models import Case, CaseEvent, Category
 from kesu.cases.services import event_append
 from kesu.cases.services.work import case_classify_by_system
+from kesu.core.tasks import enqueue_with_write
 from kesu.triage import tasks
 from kesu.triage.ml.predictor import Prediction
 from kesu.triage.models import ExampleSource, LabelledExample
@@ -23,17 +24,18 @@ SUGGESTION_EVENTS = ("triage.suggested", "case.classified")
 def on_case_event(event: CaseEvent) -> dict[str, object]:
     """Follow the timeline: triage new cases, learn from staff, route their choices.
 
-    Runs inside the writing transaction, before the event is stored: new work goes to
-    the task worker on commit, so a rolled-back intake triggers nothing.
+    Runs inside the writing transaction, before the event is stored: new work is
+    queued with the write (`enqueue_with_write`), so a rolled-back intake triggers
+    nothing and a committed one cannot lose its triage.
     """
     case_id = event.case.pk
     if event.type == "case.received":
-        transaction.on_commit(lambda: tasks.case_triage.enqueue(case_id))
+        enqueue_with_write(tasks.case_triage, case_id)
         return {}
     if event.type != "case.classified" or event.actor is None:
         return {}
     if event.case.department_id is None and event.case.category_id is not None:
-        transaction.on_commit(lambda: tasks.case_route.enqueue(case_id))
+        enqueue_with_write(tasks.case_route, case_id)
     example = _override_record(event)
     return {"triage_override": example.pk} if example else {}
 
