@@ -21,6 +21,7 @@ from kesu.core.errors import InvalidInput, PermissionDenied
 from kesu.sla.models import Sweep
 from kesu.triage.ml.training import Example
 from kesu.triage.models import (
+    DECISIONS,
     ExampleSource,
     LabelledExample,
     ModelVersion,
@@ -145,7 +146,7 @@ def test_a_worse_candidate_is_kept_inactive_with_its_reason(agent, store):
     assert not stored.is_active
     assert stored.metrics["decision"] == "worse"
     assert stored.metrics["holdout"]["candidate"] < stored.metrics["holdout"]["active"]
-    assert "worse than the active model" in stored.decision_text
+    assert stored.decision_text == str(DECISIONS["worse"])
     active.refresh_from_db()
     assert active.is_active
     assert active_predictor().version == active.version
@@ -359,7 +360,7 @@ def test_the_command_retrains_and_prints_the_figures(agent, store):
     stored = ModelVersion.objects.get()
     assert f"model {stored.version}: 44 own + 0 shipped examples" in output
     assert "holdout: n=5  macro-F1 candidate 1.0" in output
-    assert "Activated: not worse" in output
+    assert str(DECISIONS["not_worse"]) in output
     assert f"held-out macro-F1 {stored.holdout['candidate']}" in triage("models")
 
 
