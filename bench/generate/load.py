@@ -2,10 +2,10 @@
 
 With the staging tables in place (`staging.py`), the database makes every row of a
 chunk of cases with one set-based statement per table, moving each template row to
-its case's day, squeezing its timeline and filling in its ids. Secondary indexes are
-dropped first and rebuilt after when the load at least doubles the tables, foreign
-keys are not checked row by row (the rows are consistent by construction), and on
-PostgreSQL two sessions load chunks side by side.
+its case's day, squeezing its timeline and filling in its ids. Secondary indexes
+(and the events' primary key) are dropped first and rebuilt after when the load at
+least doubles the tables, foreign keys are not checked row by row (the rows are
+consistent by construction), and on PostgreSQL two sessions load chunks side by side.
 """
 
 from __future__ import annotations
@@ -177,29 +177,48 @@ def chunk_statements(
 class Index:
     table: str
     name: str
-    sql: str
+    sql: str  # builds it again
+    drop: str
 
 
-def secondary_indexes(cursor: Any, dialect: Dialect) -> list[Index]:
-    """Indexes of the loaded tables that back no primary key or constraint."""
+def droppable_indexes(cursor: Any, dialect: Dialect) -> list[Index]:
+    """Indexes of the loaded tables to build after the load.
+
+    The secondary ones, and on PostgreSQL the primary keys no foreign key points at
+    (the events'): a B-tree kept up row by row costs the inserts more than one sort.
+    """
     tables = [m._meta.db_table for m in LOADED]
     if dialect.pg:
         cursor.execute(
-            "SELECT t.relname, i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "SELECT t.relname, i.relname, pg_get_indexdef(i.oid), "
+            "k.conname, pg_get_constraintdef(k.oid) FROM pg_index x "
             "JOIN pg_class i ON i.oid = x.indexrelid "
             "JOIN pg_class t ON t.oid = x.indrelid "
-            "WHERE t.relname = ANY(%s) AND NOT x.indisprimary AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            "LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid "
+            "AND k.conrelid = x.indrelid "
+            "WHERE t.relname = ANY(%s) AND (k.oid IS NULL OR (k.contype = 'p' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint f "
+            "WHERE f.contype = 'f' AND f.confrelid = t.oid)))",
             [tables],
         )
-    else:
-        marks = ", ".join(["%s"] * len(tables))
-        cursor.execute(
-            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
-            f"AND sql IS NOT NULL AND tbl_name IN ({marks})",
-            tables,
-        )
-    return [Index(*row) for row in cursor.fetchall()]
+        return [
+            Index(table, name, sql, f"DROP INDEX {name}")
+            if constraint is None
+            else Index(
+                table,
+                name,
+                f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {definition}",
+                f"ALTER TABLE {table} DROP CONSTRAINT {constraint}",
+            )
+            for table, name, sql, constraint, definition in cursor.fetchall()
+        ]
+    marks = ", ".join(["%s"] * len(tables))
+    cursor.execute(
+        "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+        f"AND sql IS NOT NULL AND tbl_name IN ({marks})",
+        tables,
+    )
+    return [Index(t, n, sql, f"DROP INDEX {n}") for t, n, sql in cursor.fetchall()]
 
 
 @dataclass
@@ -339,9 +358,9 @@ def load(
             # Inside a caller's transaction PostgreSQL cannot build an index on a
             # table with deferred foreign-key checks pending: keep them there.
             keep = len(plan.case_id) < existing or (dialect.pg and not parallel)
-            drop = [] if keep else secondary_indexes(cursor, dialect)
+            drop = [] if keep else droppable_indexes(cursor, dialect)
             for index in drop:
-                cursor.execute(f"DROP INDEX {index.name}")
+                cursor.execute(index.drop)
             if dialect.pg:
                 for name in STAGING:
                     cursor.execute(f"ANALYZE {name}")
@@ -418,7 +437,11 @@ def _jobs(
     first = sorted(
         (i for i in drop if i.table == case_table), key=lambda i: "gin" not in i.sql
     )
-    later = [i for i in drop if i.table != case_table]
+    # The event table's indexes are the biggest sorts: they start first.
+    events = CaseEvent._meta.db_table
+    later = sorted(
+        (i for i in drop if i.table != case_table), key=lambda i: i.table != events
+    )
     return (
         [rows(c, "cases") for c in chunks]
         + [build(i) for i in first]

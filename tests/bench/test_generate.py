@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import zoneinfo
@@ -13,6 +14,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from bench import generate as gen
+from bench.generate.customers import FernetWriter
 from kesu.accounts.models import Role, User
 from kesu.cases import search, selectors
 from kesu.cases.models import (
@@ -284,11 +286,18 @@ def test_bracket_of_uses_the_age_table_and_keeps_old_cases_in_the_last():
     assert gen.bracket_of(1000) == len(gen.STATUS_BY_AGE) - 1
 
 
+# One transactional test only: its flush at the end drops the migrations' data.
 @pytest.mark.django_db(transaction=True)
-def test_postgresql_load_in_parallel_sessions_is_consistent():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (KESU_DATABASE_URL)")
+def test_a_load_outside_a_transaction_restores_the_migrated_schema():
+    """Indexes, keys and triggers dropped for the load come back as migrated."""
+    migrated = _schema()
     result = gen.generate(size=3000, seed=9)
+    loaded = _schema()
+    assert loaded - migrated == set()
+    assert migrated - loaded == set()
+    if connection.vendor != "postgresql":
+        return
+    # PostgreSQL loaded in two parallel sessions.
     assert Case.objects.count() == 3000
     assert CaseEvent.objects.count() == result.events
     with connection.cursor() as cursor:
@@ -315,3 +324,46 @@ def test_postgresql_load_in_parallel_sessions_is_consistent():
         number=number,
     )
     assert new.pk > case.pk  # the id sequence moved past the generated ids
+
+
+def _schema() -> set[tuple[str, ...]]:
+    """Indexes, constraints and triggers of the app's tables, by definition."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT 'index', tablename, indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = 'public' UNION ALL "
+                "SELECT 'constraint', conrelid::regclass::text, conname, "
+                "pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace UNION ALL "
+                # Foreign-key triggers are named by oid: compare what they do.
+                "SELECT 'trigger', tgrelid::regclass::text, "
+                "CASE WHEN tgisinternal THEN tgfoid::regproc::text ELSE tgname END, "
+                "tgtype || ' ' || tgenabled::text || ' ' || COALESCE(c.conname, '') "
+                "FROM pg_trigger t LEFT JOIN pg_constraint c ON c.oid = t.tgconstraint "
+                "WHERE tgrelid::regclass::text NOT LIKE 'pg_%' UNION ALL "
+                "SELECT 'table', relname, relpersistence::text, relkind::text "
+                "FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            )
+        else:
+            # ANALYZE's statistics tables are no schema.
+            cursor.execute(
+                "SELECT type, tbl_name, name, sql FROM sqlite_master "
+                "WHERE name NOT LIKE 'sqlite_stat%'"
+            )
+        return {tuple(str(v) for v in row) for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a", "x" * 15, "y" * 16, "z" * 17, "北京市朝阳路1号"]
+)
+def test_generated_tokens_are_fernet_tokens_the_app_decrypts(text, settings):
+    token = FernetWriter(settings.PII_KEYS[0]).encrypt(text)
+    assert crypto.decrypt(token) == text
+    assert len(token) == len(crypto.encrypt(text))
+
+
+def test_a_token_under_another_key_is_refused(settings):
+    other = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(FernetWriter(other).encrypt("13812345678"))
