@@ -42,12 +42,15 @@ _dtype = np.dtype("<u4")
 def _minhash_class() -> type[MinHash]:
     from datasketch import MinHash
 
-    return MinHash
+    minhash_class: type[MinHash] = MinHash
+    return minhash_class
 
 
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    return _minhash_class()(num_perm=NUM_PERM, seed=SEED).permutations
+    permutations: tuple[np.ndarray, np.ndarray]
+    permutations = _minhash_class()(num_perm=NUM_PERM, seed=SEED).permutations
+    return permutations
 
 
 def canonical(text: str) -> str:

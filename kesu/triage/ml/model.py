@@ -212,7 +212,7 @@ class TextModel:
         word = _word_vectorizer(
             min_df=min_df, max_features=WORD_FEATURES, dtype=np.float32
         )
-        chosen = range(len(docs))
+        chosen: Sequence[int] = range(len(docs))
         if len(docs) > VOCABULARY_SAMPLE:
             sampler = random.Random(0)  # noqa: S311 - a reproducible sample, not a secret
             chosen = sorted(sampler.sample(chosen, VOCABULARY_SAMPLE))
@@ -286,7 +286,7 @@ class TextModel:
 
     def to_bytes(self) -> bytes:
         """The model as a zip of JSON and plain arrays."""
-        arrays: dict[str, np.ndarray] = {
+        arrays: dict[str, Any] = {
             "char_idf": self.char.idf.astype(np.float32),
             "word_idf": self.word.idf.astype(np.float32),
         }
