@@ -460,9 +460,10 @@ def test_detail_query_count_is_pinned(
         note_add(case=case, by=agent, text="备注")
     client = api_as(manager)
 
-    # token lookup, last-used update, the case with its relations, its events,
-    # its plans, its triage events: whatever the length of the timeline
-    with django_assert_num_queries(6):
+    # token lookup, last-used update, the case with its relations, its owner and
+    # assignee, its events, its plans, its triage events: whatever the length of
+    # the timeline
+    with django_assert_num_queries(7):
         response = client.get(f"/cases/{case.number}")
 
     assert response.status_code == 200

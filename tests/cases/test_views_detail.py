@@ -292,12 +292,14 @@ def test_detail_page_query_count_is_pinned_for_a_30_event_timeline(
         services.note_add(case=case, by=agent, text="备注")
     client.force_login(agent)
 
-    # session, user, the case with its relations, the current plan twice
-    # (available actions, blocked steps), collaborations, events with their
-    # actors, the plan table, attachments, deadline clocks, unread notifications,
-    # the triage card's events, and six choice lists of the panels' forms (people,
-    # categories, templates, departments): none of them grows with the timeline.
-    with django_assert_num_queries(18):
+    # session, user, the agent's stores (their scope), the case with its
+    # relations, its owner and assignee, the plans (the table and the available
+    # actions), the current plan once more (blocked steps), collaborations,
+    # events with their actors, attachments, deadline clocks, the stores again
+    # and the events of the triage card, unread notifications, and six choice
+    # lists of the panels' forms (people, categories, templates, departments):
+    # none of them grows with the timeline.
+    with django_assert_num_queries(20):
         response = client.get(reverse("cases:detail", args=[case.number]))
 
     assert response.status_code == 200

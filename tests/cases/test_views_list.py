@@ -250,11 +250,11 @@ def test_list_query_count_does_not_grow_with_cases(
     case_assign(case=case, department=after_sales, assignee=handler, by=supervisor)
     client.force_login(agent)
 
-    # session, user, count, 5 filter choice lists (category, department, store,
-    # assignee, owner), the page's case ids, those cases with their relations
-    # joined, their owners and assignees, their open deadline clocks, the unread
-    # notification count.
-    with django_assert_num_queries(13):
+    # session, user, the agent's stores (their scope), count, 5 filter choice
+    # lists (category, department, store, assignee, owner), the page's case ids,
+    # those cases with their relations joined, their owners and assignees, their
+    # open deadline clocks, the unread notification count.
+    with django_assert_num_queries(14):
         response = client.get(URL)
 
     assert len(response.context["page"].object_list) == min(count, 25)

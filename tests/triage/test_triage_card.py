@@ -295,11 +295,14 @@ def test_inactive_user_sees_no_triage(agent, settings, triaged):
 def test_summary_reads_one_query_when_the_case_holds_the_names(
     agent, settings, triaged, django_assert_num_queries
 ):
-    """Applied and untouched: the events only; the names come with the case."""
+    """Applied and untouched: the events only; the names come with the case.
+
+    (And the agent's stores, read when their scope is built: `case_scope`.)
+    """
     settings.KESU_TRIAGE_APPLY_CONFIDENCE = 0.5
     case = case_get(user=agent, number=triaged(description=LATE_PARCEL).number)
 
-    with django_assert_num_queries(1), translation.override("zh-hans"):
+    with django_assert_num_queries(2), translation.override("zh-hans"):
         summary = case_triage_summary(case=case, user=agent)
 
     assert summary is not None
@@ -341,14 +344,14 @@ def test_summary_reads_two_queries_at_most(
 def test_detail_page_with_a_suggestion_and_a_repeat_is_pinned(
     client, agent, product, settings, triaged, django_assert_num_queries
 ):
-    """16 queries for this page without the card, plus the summary's two."""
+    """19 queries for this page without the card, plus the summary's two."""
     settings.KESU_TRIAGE_APPLY_CONFIDENCE = 0.95
     triaged(product=product, description=LATE_PARCEL)
     case = triaged(product=product, description=LATE_PARCEL)
     client.force_login(agent)
     client.get(reverse("cases:detail", args=[case.number]))
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(21):
         response = client.get(reverse("cases:detail", args=[case.number]))
 
     summary = response.context["triage"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kesu.accounts.models import Department, User
 from kesu.accounts.permissions import ROLE_CAPABILITIES, Capability
+from kesu.cases.forms.choices import ListedModelChoiceField
 from kesu.cases.models import (
     Case,
     Category,
@@ -86,7 +87,7 @@ class PlanForm(forms.Form):
         choices=[("", "—"), *Responsibility.choices],
         required=False,
     )
-    responsible_employee = forms.ModelChoiceField(
+    responsible_employee = ListedModelChoiceField(
         label=_("Responsible employee"), queryset=User.objects.none(), required=False
     )
 
@@ -114,10 +115,10 @@ class FeedbackForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Department"), queryset=Department.objects.filter(is_active=True)
     )
-    assignee = forms.ModelChoiceField(
+    assignee = ListedModelChoiceField(
         label=_("Handler"), queryset=User.objects.none(), required=False
     )
 
@@ -127,7 +128,7 @@ class AssignForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    new_owner = forms.ModelChoiceField(
+    new_owner = ListedModelChoiceField(
         label=_("New owner"), queryset=User.objects.none()
     )
     reason = _text(label=_("Reason"))
@@ -138,12 +139,12 @@ class HandoverForm(forms.Form):
 
 
 class ClassifyForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = ListedModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(parent=None, is_active=True),
         required=False,
     )
-    subcategory = forms.ModelChoiceField(
+    subcategory = ListedModelChoiceField(
         label=_("Sub-category"),
         queryset=Category.objects.filter(parent__isnull=False, is_active=True),
         required=False,
@@ -189,7 +190,7 @@ class CommunicationForm(forms.Form):
         label=_("Direction"),
         choices=[("outbound", _("Outbound")), ("inbound", _("Inbound"))],
     )
-    template = forms.ModelChoiceField(
+    template = ListedModelChoiceField(
         label=_("Reply template"),
         queryset=ReplyTemplate.objects.filter(is_active=True),
         required=False,
@@ -213,7 +214,7 @@ class CommunicationForm(forms.Form):
 
 
 class CollaborationRequestForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Department"), queryset=Department.objects.filter(is_active=True)
     )
     request = _text(label=_("Request"))

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kesu.accounts.models import Department, Store, User
+from kesu.cases.forms.choices import ListedModelChoiceField
 from kesu.cases.models import Category, Channel, Severity
 from kesu.cases.selectors import CaseFilters
 from kesu.cases.workflow import Status
@@ -51,7 +52,7 @@ class CaseFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    category = forms.ModelChoiceField(
+    category = ListedModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(parent__isnull=True),
         required=False,
@@ -66,18 +67,18 @@ class CaseFilterForm(forms.Form):
         choices=[("", "---------"), *Channel.choices],
         required=False,
     )
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Department"), queryset=Department.objects.all(), required=False
     )
-    store = forms.ModelChoiceField(
+    store = ListedModelChoiceField(
         label=_("Store"), queryset=Store.objects.all(), required=False
     )
-    assignee = forms.ModelChoiceField(
+    assignee = ListedModelChoiceField(
         label=_("Assignee"),
         queryset=_STAFF.order_by("username"),
         required=False,
     )
-    owner = forms.ModelChoiceField(
+    owner = ListedModelChoiceField(
         label=_("Owner"),
         queryset=_STAFF.order_by("username"),
         required=False,

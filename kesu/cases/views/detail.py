@@ -233,7 +233,8 @@ def detail_context(
 ) -> dict[str, Any]:
     """Everything the page shows; `bound` replaces its panel with a submitted form."""
     user = signed_in_user(request)
-    available = selectors.case_available_actions(case=case, user=user)
+    plans = list(case.plans.select_related("proposed_by", "decided_by"))
+    available = selectors.case_available_actions(case=case, user=user, plans=plans)
     panels = _panels(case, available)
     collaborations = list(
         case.collaborations.select_related("department", "requested_by", "answered_by")
@@ -260,7 +261,7 @@ def detail_context(
         "answers": answers,
         "can_unmask": "unmask" in available,
         "revealed": revealed,
-        "plans": list(case.plans.select_related("proposed_by", "decided_by")),
+        "plans": plans,
         "collaborations": collaborations,
         "attachments": list(case.attachments.all()),
         "events": events,
