@@ -105,20 +105,57 @@ def clocks_prepared(case: Case) -> Iterator[None]:
     inserts the clocks and queues their checks. A new case has no plan and no clocks
     yet, so neither is looked up.
     """
+    token = _prepared.set((case, clocks_for_new_case(case)))
+    try:
+        yield
+    finally:
+        _prepared.reset(token)
+
+
+# Set by `clocks_prepared_many`: the starting clocks of a run of new cases, by case,
+# and those whose `case.received` event was handled, inserted together at the end.
+@dataclass
+class _PreparedRun:
+    clocks: dict[int, list[Clock]]
+    started: list[Clock] = field(default_factory=list)
+
+
+_prepared_run: ContextVar[_PreparedRun | None] = ContextVar(
+    "sla_prepared_run", default=None
+)
+
+
+def clocks_for_new_case(case: Case) -> list[Clock]:
+    """A new, unsaved case's starting clocks, unsaved: rules read, due times and
+    checkpoints computed; call outside the write transaction."""
     reads = _event_reads.set({})
     try:
-        clocks = [
+        return [
             _clock_new(case, rule, case.received_at)
             for kind in STARTED_ON_RECEIPT
             if (rule := _rule_for(case, kind, resolution_type="")) is not None
         ]
     finally:
         _event_reads.reset(reads)
-    token = _prepared.set((case, clocks))
+
+
+@contextmanager
+def clocks_prepared_many(clocks: dict[int, list[Clock]]) -> Iterator[None]:
+    """`clocks_prepared` for a run of new cases written together (an import batch).
+
+    `clocks` maps id(case) to its `clocks_for_new_case`. The cases' `case.received`
+    events, appended inside the block, claim them; they are inserted in one statement
+    and their checks queued when the block ends without error.
+    """
+    run = _PreparedRun(clocks=clocks)
+    token = _prepared_run.set(run)
     try:
         yield
     finally:
-        _prepared.reset(token)
+        _prepared_run.reset(token)
+    Clock.objects.bulk_create(run.started)
+    for clock in run.started:
+        _enqueue(clock)
 
 
 def on_case_event(event: CaseEvent) -> dict[str, object]:
@@ -136,6 +173,11 @@ def on_case_event(event: CaseEvent) -> dict[str, object]:
 
 def _on_received(event: CaseEvent) -> Effects:
     case = event.case
+    run = _prepared_run.get()
+    if run is not None and id(case) in run.clocks and _replay.get() is None:
+        started = run.clocks.pop(id(case))
+        run.started.extend(started)
+        return _effects("started", started)
     prepared = _prepared.get()
     if prepared is not None and prepared[0] is case and _replay.get() is None:
         started = prepared[1]

@@ -112,6 +112,76 @@ def _match(phone_index: str, email_index: str) -> Customer | None:
 
 
 def _complete(customer: Customer, draft: CustomerDraft) -> None:
+    changed = _fill(customer, draft)
+    if changed:
+        customer.save(update_fields=changed)
+
+
+def customers_save_many(drafts: list[CustomerDraft | Customer]) -> list[Customer]:
+    """`customer_save` for a run of cases in one transaction, in as few queries.
+
+    Matches as a one-by-one run would: the lowest-id customer with the phone, else
+    with the e-mail, counting those made earlier in the run; found ones are completed.
+    An unsaved `Customer` (an import's platform handle) is saved as it is.
+    """
+    pending = [d for d in drafts if isinstance(d, CustomerDraft) and d.found is None]
+    phones = _lowest_by("phone_index", {d.phone_index for d in pending} - {""})
+    emails = _lowest_by("email_index", {d.email_index for d in pending} - {""})
+    made_phones: dict[str, Customer] = {}
+    made_emails: dict[str, Customer] = {}
+    result: list[Customer] = []
+    new: list[Customer] = []
+    completed: dict[int, tuple[Customer, set[str]]] = {}
+    for draft in drafts:
+        if isinstance(draft, Customer):
+            if draft.pk is None:
+                new.append(draft)
+            result.append(draft)
+            continue
+        customer = draft.found or (
+            phones.get(draft.phone_index)
+            or made_phones.get(draft.phone_index)
+            or emails.get(draft.email_index)
+            or made_emails.get(draft.email_index)
+        )
+        if customer is None:
+            customer = Customer(
+                name=draft.name,
+                phone=draft.phone,
+                email=draft.email,
+                address=draft.address,
+                phone_index=draft.phone_index,
+                email_index=draft.email_index,
+            )
+            new.append(customer)
+        else:
+            changed = _fill(customer, draft)
+            if customer.pk is not None and changed:
+                completed.setdefault(customer.pk, (customer, set()))[1].update(changed)
+        for index, made in (
+            (customer.phone_index, made_phones),
+            (customer.email_index, made_emails),
+        ):
+            if index:
+                made.setdefault(index, customer)
+        result.append(customer)
+    Customer.objects.bulk_create(new)
+    for customer, fields in completed.values():
+        customer.save(update_fields=sorted(fields))
+    return result
+
+
+def _lowest_by(field: str, values: set[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    if values:
+        query = Customer.objects.filter(**{f"{field}__in": values}).order_by("-id")
+        for customer in query:  # the lowest id is seen last and wins
+            found[getattr(customer, field)] = customer
+    return found
+
+
+def _fill(customer: Customer, draft: CustomerDraft) -> list[str]:
+    """Complete the customer's empty details from the draft; the fields it set."""
     changed = []
     if not customer.name and draft.name:
         customer.name = draft.name
@@ -123,5 +193,4 @@ def _complete(customer: Customer, draft: CustomerDraft) -> None:
     if not customer.address and draft.address:
         customer.address = draft.address
         changed.append("address")
-    if changed:
-        customer.save(update_fields=changed)
+    return changed

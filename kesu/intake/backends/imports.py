@@ -13,7 +13,7 @@ from kesu.cases.models import Channel, Customer
 from kesu.intake.backends.base import ChannelBackend
 from kesu.intake.imports.mapping import ParsedRow
 from kesu.intake.models import ImportJob
-from kesu.intake.services import Receipt
+from kesu.intake.services import Receipt, Submission
 
 
 class ImportBackend(ChannelBackend):
@@ -24,25 +24,30 @@ class ImportBackend(ChannelBackend):
 
     def receive_row(self, row: ParsedRow, *, job: ImportJob) -> Receipt:
         """One case per row; a row imported before returns its first case."""
+        submission = self.row_submission(row, job=job)
+        if submission.customer is not None:
+            submission.customer.save()
+        return self.receive(submission)
+
+    def row_submission(self, row: ParsedRow, *, job: ImportJob) -> Submission:
+        """The row as a submission; a customer it names only by handle is unsaved."""
         fields: dict[str, Any] = dict(row.fields)
         customer = None
         if not fields.get("customer_phone") and not fields.get("customer_email"):
             # A platform review names a user handle, not a way to reach them: the
             # case gets its own customer record holding the handle as the name.
-            customer = Customer.objects.create(name=fields.get("customer_name", ""))
-        return self.receive(
-            self.submission(
-                channel=job.preset.channel,
-                external_id=row.external_id,
-                customer=customer,
-                # Nobody to acknowledge: the customer wrote to the platform, not us.
-                acknowledge=False,
-                source={
-                    "platform": job.preset.platform,
-                    "preset": job.preset.name,
-                    "job": job.pk,
-                    "row": row.number,
-                },
-                **fields,
-            )
+            customer = Customer(name=fields.get("customer_name", ""))
+        return self.submission(
+            channel=job.preset.channel,
+            external_id=row.external_id,
+            customer=customer,
+            # Nobody to acknowledge: the customer wrote to the platform, not us.
+            acknowledge=False,
+            source={
+                "platform": job.preset.platform,
+                "preset": job.preset.name,
+                "job": job.pk,
+                "row": row.number,
+            },
+            **fields,
         )

@@ -3,9 +3,12 @@
 A batch's cases, its bad rows and the job's progress commit together. A run that
 dies (worker killed, deploy) loses at most the batch under way, and running the job
 again continues after the last committed row; the external ids make even a batch
-replayed twice harmless. Within a batch, the first-contact owners and the deadline
-rules and calendars are read once (`intake_batch`); every row still goes through
-`intake_receive` for its own checks, case, event, clocks and intake record.
+replayed twice harmless. A batch's rows are checked and prepared first, outside the
+transaction (`intake_prepare`: validation, customer lookup, search tokens, clocks,
+with the owners and deadline rules read once by `intake_batch`), then written
+set-based (`intake_write_many`): each case gets what `intake_receive` would give it,
+in a few multi-row INSERTs. A batch whose bulk write the database refuses is written
+again row by row, so its good rows still go in and the bad one is reported.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +38,12 @@ from kesu.intake.imports.mapping import (
 )
 from kesu.intake.imports.readers import table_open
 from kesu.intake.models import ImportJob, ImportRowError, ImportStatus, IntakeRecord
-from kesu.intake.services import intake_batch
+from kesu.intake.services import (
+    PreparedIntake,
+    intake_batch,
+    intake_prepare,
+    intake_write_many,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +52,10 @@ logger = logging.getLogger(__name__)
 # receiving a case costs far more than checking a row, and a fixed row count would
 # keep the web process's own writes waiting for many seconds.
 BATCH_SECONDS = 1.0
-# SQLite's busy handler re-tries a waiting writer every 100 ms at most; without a
-# pause the next batch would take the lock again first, and the web would starve.
+# SQLite's busy handler re-tries a waiting writer every 100 ms at most: the lock stays
+# free at least this long between two batches (reading and preparing the next batch
+# usually takes longer), or the next batch would take it again first and the web
+# would starve.
 SQLITE_PAUSE_SECONDS = 0.12
 FIRST_BATCH_ROWS = 10
 MAX_BATCH_ROWS = 500
@@ -102,15 +113,15 @@ def _run(job: ImportJob, progress: Progress | None) -> None:
             job.save(update_fields=["total_rows"])
         rows = table.rows(skip=max(0, job.last_row_number - 1))
         size = min(FIRST_BATCH_ROWS, MAX_BATCH_ROWS)
+        lock_freed = 0.0
         while batch := list(itertools.islice(rows, size)):
             started = time.monotonic()
             parsed = [row_parse(number, values, context) for number, values in batch]
-            _batch_commit(job, parsed)
-            size = _next_size(len(batch), time.monotonic() - started)
+            _batch_commit(job, parsed, lock_freed=lock_freed)
+            lock_freed = time.monotonic()
+            size = _next_size(len(batch), lock_freed - started)
             if progress is not None:
                 progress(job)
-            if connection.vendor == "sqlite":
-                time.sleep(SQLITE_PAUSE_SECONDS)
 
 
 def _next_size(rows: int, seconds: float) -> int:
@@ -118,33 +129,88 @@ def _next_size(rows: int, seconds: float) -> int:
     return max(1, min(MAX_BATCH_ROWS, int(BATCH_SECONDS / per_row)))
 
 
-@transaction.atomic
-def _batch_commit(job: ImportJob, rows: list[ParsedRow]) -> None:
-    good = [row for row in rows if not row.problems]
+def _batch_commit(job: ImportJob, rows: list[ParsedRow], *, lock_freed: float) -> None:
     bad = {row.number: row.problems for row in rows if row.problems}
+    good = [row for row in rows if not row.problems]
     known = set(
         IntakeRecord.objects.filter(
             channel=job.preset.channel,
             external_id__in=[row.external_id for row in good],
-        ).values_list("external_id", flat=True)
+        )
+        .exclude(external_id="")
+        .values_list("external_id", flat=True)
     )
-    created = duplicates = 0
-    with intake_batch():
-        for row in good:
-            if row.external_id in known:
-                duplicates += 1
-                continue
+    fresh = []
+    for row in good:
+        if row.external_id not in known:
             known.add(row.external_id)  # the same row twice in one file
-            if job.is_dry_run:
-                created += 1
-                continue
+            fresh.append(row)
+    tally = _Tally(bad=bad, duplicates=len(good) - len(fresh))
+    if job.is_dry_run:
+        tally.created = len(fresh)
+        _wait_turn(lock_freed)
+        with transaction.atomic():
+            _progress_record(job, rows, tally)
+        return
+    with intake_batch():
+        # Checked and worked out before the transaction: on SQLite its lock is what
+        # the web process's writes wait for, so it holds only the INSERTs.
+        items = _prepare(job, fresh, bad)
+        _wait_turn(lock_freed)
+        try:
+            with transaction.atomic():
+                intake_write_many([item for _row, item in items])
+                tally.created = len(items)
+                _progress_record(job, rows, tally)
+            return
+        except DatabaseError:
+            # A twin committed meanwhile, or a row the checks let through that the
+            # database refuses: one by one, so the good rows still go in.
+            logger.warning(
+                "import job %s: bulk write failed, row by row", job.pk, exc_info=True
+            )
+    tally.created = 0
+    with intake_batch(), transaction.atomic():
+        for row, _item in items:
             outcome = _receive(row, job)
             if isinstance(outcome, RowProblem):
                 bad[row.number] = [outcome]
             elif outcome:
-                created += 1
+                tally.created += 1
             else:
-                duplicates += 1
+                tally.duplicates += 1
+        _progress_record(job, rows, tally)
+
+
+@dataclass
+class _Tally:
+    bad: dict[int, list[RowProblem]]
+    duplicates: int
+    created: int = 0
+
+
+def _wait_turn(lock_freed: float) -> None:
+    if connection.vendor == "sqlite":
+        time.sleep(max(0.0, lock_freed + SQLITE_PAUSE_SECONDS - time.monotonic()))
+
+
+def _prepare(
+    job: ImportJob, rows: list[ParsedRow], bad: dict[int, list[RowProblem]]
+) -> list[tuple[ParsedRow, PreparedIntake]]:
+    backend = ImportBackend()
+    items = []
+    for row in rows:
+        try:
+            submission = backend.row_submission(row, job=job)
+            items.append((row, intake_prepare(submission=submission)))
+        except DomainError as error:
+            bad[row.number] = [
+                RowProblem(_column_for(error.field, job.mapping), error.message)
+            ]
+    return items
+
+
+def _progress_record(job: ImportJob, rows: list[ParsedRow], tally: _Tally) -> None:
     ImportRowError.objects.bulk_create(
         ImportRowError(
             job=job,
@@ -152,15 +218,15 @@ def _batch_commit(job: ImportJob, rows: list[ParsedRow]) -> None:
             column=problem.column[:200],
             reason=problem.reason[:500],
         )
-        for number, problems in bad.items()
+        for number, problems in tally.bad.items()
         for problem in problems
     )
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=F("processed_rows") + len(rows),
         last_row_number=rows[-1].number,
-        created_count=F("created_count") + created,
-        duplicate_count=F("duplicate_count") + duplicates,
-        error_count=F("error_count") + len(bad),
+        created_count=F("created_count") + tally.created,
+        duplicate_count=F("duplicate_count") + tally.duplicates,
+        error_count=F("error_count") + len(tally.bad),
         heartbeat_at=timezone.now(),
     )
     job.refresh_from_db()
