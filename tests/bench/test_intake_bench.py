@@ -123,7 +123,9 @@ def test_a_short_wrk_run_creates_one_case_per_2xx(live_server, store, agent, tmp
     assert figures["non_2xx"] == 0, figures
     assert figures["creates"] >= 1
     assert figures["created_matches_2xx"]
-    assert Case.objects.count() == figures["creates"]
+    # A request wrk abandoned at its stop may still commit after the check counted:
+    # at most one per connection.
+    assert figures["creates"] <= Case.objects.count() <= figures["creates"] + 2
     assert ApiToken.objects.filter(name="kesu bench intake").count() == 1
 
 
