@@ -6,21 +6,20 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kesu.accounts.models import Store
 from kesu.cases import search
 from kesu.cases.models import Case, Channel, Customer
 from kesu.intake.backends.imports import ImportBackend
-from kesu.intake.imports import runner, services
+from kesu.intake.imports import runner
 from kesu.intake.imports.mapping import ParsedRow
 from kesu.intake.models import ImportJob, ImportPreset, IntakeRecord
 from kesu.privacy import crypto
 from kesu.sla.models import Clock
+from tests.intake.test_import_batching import run_file
 
 HEADER = "编号,用户,内容,时间,电话"
 MAPPING = {
@@ -64,18 +63,6 @@ def preset(db) -> ImportPreset:
 def csv_file(prefix: str, rows: list[str]) -> bytes:
     lines = [f"{prefix}-{n},{row}" for n, row in enumerate(rows, start=1)]
     return ("\r\n".join([HEADER, *lines]) + "\r\n").encode("utf-8-sig")
-
-
-def run_file(preset: ImportPreset, store: Store, content: bytes) -> ImportJob:
-    job = services.import_job_create(
-        file=ContentFile(content, name="reviews.csv"),
-        name="reviews.csv",
-        preset=preset,
-        store=store,
-        by=None,
-    )
-    services.import_job_start(job=job, dry_run=False, by=None, enqueue=False)
-    return runner.import_job_run(job.pk)
 
 
 def one_by_one(monkeypatch) -> None:
