@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.forms.models import ModelChoiceIterator
 
+from kesu.web.widgets import QuickSelect
+
 if TYPE_CHECKING:
     _Iterator = ModelChoiceIterator[Any]
     _Field = forms.ModelChoiceField[Any]
@@ -36,3 +38,4 @@ class ListedModelChoiceField(_Field):
     """A `ModelChoiceField` whose options come from one query (see above)."""
 
     iterator = ListedChoiceIterator
+    widget = QuickSelect

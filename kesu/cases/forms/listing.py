@@ -12,7 +12,7 @@ from kesu.cases.forms.choices import ListedModelChoiceField
 from kesu.cases.models import Category, Channel, Severity
 from kesu.cases.selectors import CaseFilters
 from kesu.cases.workflow import Status
-from kesu.web.widgets import DateInput
+from kesu.web.widgets import DateInput, QuickSelect
 
 # Only what a user's label needs (see User.__str__), not password hashes.
 _STAFF = User.objects.filter(is_active=True).only(
@@ -61,11 +61,13 @@ class CaseFilterForm(forms.Form):
         label=_("Severity"),
         choices=[("", "---------"), *Severity.choices],
         required=False,
+        widget=QuickSelect,
     )
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[("", "---------"), *Channel.choices],
         required=False,
+        widget=QuickSelect,
     )
     department = ListedModelChoiceField(
         label=_("Department"), queryset=Department.objects.all(), required=False
@@ -90,7 +92,10 @@ class CaseFilterForm(forms.Form):
         label=_("Received to"), widget=DateInput, required=False
     )
     breached = forms.ChoiceField(
-        label=_("Deadline missed"), choices=BREACHED_CHOICES, required=False
+        label=_("Deadline missed"),
+        choices=BREACHED_CHOICES,
+        required=False,
+        widget=QuickSelect,
     )
 
     def clean(self) -> dict[str, Any]:
