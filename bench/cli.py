@@ -46,7 +46,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--levels", default="1,8,32", help="intake_api: connection counts, e.g. 1,8,32"
     )
-    p.add_argument("--rows", default="100k", help="import_rows: rows in the CSV")
+    p.add_argument(
+        "--rows", default="100k", help="import_rows, import_web: rows in the CSV"
+    )
     p.add_argument("--json", type=Path, default=None, help="write the results here")
     p.add_argument("--home", type=Path, default=None, help="default $KESU_HOME/bench")
     p.add_argument(
@@ -111,7 +113,7 @@ def inner(args: argparse.Namespace) -> int:
     """Migrate, fill up to the size, then run the scenarios against gunicorn."""
     from django.core.management import call_command
 
-    from bench import intake, near_dup, report, scenarios, server, sla, wrk
+    from bench import import_web, intake, near_dup, report, scenarios, server, sla, wrk
     from bench.generate import DEFAULT_SEED, generate, parse_size
     from bench.triage import speed as triage_speed
     from kesu.cases.models import Case
@@ -165,7 +167,7 @@ def inner(args: argparse.Namespace) -> int:
     if "import_rows" in names:
         results.append(intake.run_import_rows(load, parse_size(args.rows)))
         print(intake.import_table(results[-1]), flush=True)
-    if http or "workflow" in names or "intake_api" in names:
+    if http or {"workflow", "intake_api", "import_web"} & set(names):
         call_command("collectstatic", interactive=False, verbosity=0)
         ctx = scenarios.Context.prepare()
         home = Path(os.environ["KESU_BENCH_HOME"])
@@ -185,6 +187,10 @@ def inner(args: argparse.Namespace) -> int:
                 for level in intake.run_intake_api(srv, load, levels):
                     results.append(level)
                     print(report.table(level), flush=True)
+            if "import_web" in names:
+                for figure in import_web.run(srv, load, ctx, parse_size(args.rows)):
+                    results.append(figure)
+                    print(report.table(figure), flush=True)
     document = report.document(results, size=Case.objects.count(), load=load, args=args)
     out = args.json or Path(os.environ["KESU_BENCH_HOME"]) / (
         f"results-{args.db}-{args.size_n}-{time.strftime('%Y%m%dT%H%M%S')}.json"

@@ -149,7 +149,7 @@ HTTP_SCENARIOS = [
 ]
 WRITE_SCENARIOS = ["db_insert", "workflow"]
 DEADLINE_SCENARIOS = ["sla_due", "sla_reconcile", "sla_worker"]  # bench/sla.py
-INTAKE_SCENARIOS = ["intake_api", "import_rows"]  # bench/intake.py
+INTAKE_SCENARIOS = ["intake_api", "import_rows", "import_web"]  # intake, import_web
 NEAR_DUP_SCENARIOS = ["near_dup", "near_dup_shingles"]  # bench/near_dup.py: no cases
 TRIAGE_SCENARIOS = ["triage"]  # bench/triage/speed.py: no cases
 NAMES = (

@@ -30,6 +30,7 @@ from kesu.accounts.models import Store, User
 from kesu.cases.models import Case, Channel, Customer, Product
 from kesu.cases.services import CaseInput, PreparedCase, case_prepare, case_write
 from kesu.cases.services.intake import cases_write_many
+from kesu.core.bulk import instances_insert
 from kesu.core.errors import Conflict, InvalidInput
 from kesu.core.tasks import tasks_collected
 from kesu.intake.acknowledgement import acknowledgement_send
@@ -300,18 +301,20 @@ def intake_write_many(items: list[PreparedIntake]) -> list[Case]:
     with tasks_collected(), clocks_prepared_many(clocks):
         cases = cases_write_many(prepared=[item.prepared for item in items])
     now = timezone.now()
-    IntakeRecord.objects.bulk_create(
-        IntakeRecord(
-            case=case,
-            channel=item.submission.channel,
-            backend=item.submission.backend,
-            external_id=item.submission.external_id,
-            idempotency_key=item.submission.idempotency_key,
-            fingerprint=item.fingerprint,
-            source=item.submission.source,
-            created_at=now,
-        )
-        for item, case in zip(items, cases, strict=True)
+    instances_insert(
+        [
+            IntakeRecord(
+                case=case,
+                channel=item.submission.channel,
+                backend=item.submission.backend,
+                external_id=item.submission.external_id,
+                idempotency_key=item.submission.idempotency_key,
+                fingerprint=item.fingerprint,
+                source=item.submission.source,
+                created_at=now,
+            )
+            for item, case in zip(items, cases, strict=True)
+        ]
     )
     for item, case in zip(items, cases, strict=True):
         if item.submission.acknowledge and item.submission.customer_email.strip():

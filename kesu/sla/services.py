@@ -25,6 +25,7 @@ from kesu.accounts.models import Store
 from kesu.cases.models import Case, CaseEvent, HandlingPlan
 from kesu.cases.services import event_append
 from kesu.cases.services.workflow import current_plan
+from kesu.core.bulk import instances_insert
 from kesu.core.tasks import enqueue_with_write
 from kesu.sla import tasks
 from kesu.sla.calendar import BusinessCalendar
@@ -153,7 +154,7 @@ def clocks_prepared_many(clocks: dict[int, list[Clock]]) -> Iterator[None]:
         yield
     finally:
         _prepared_run.reset(token)
-    Clock.objects.bulk_create(run.started)
+    instances_insert(run.started)
     for clock in run.started:
         _enqueue(clock)
 

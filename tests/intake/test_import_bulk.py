@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -211,3 +212,19 @@ def test_a_batch_the_database_refuses_keeps_its_good_rows(
     assert IntakeRecord.objects.filter(external_id__startswith="shop:T").count() == 5
     assert Clock.objects.count() == 3 * 5
     assert job.last_row_number == 7
+
+
+def test_a_batch_takes_as_many_queries_whatever_its_size(
+    preset, store, agent, monkeypatch
+):
+    """Set-based: no query per row (a batch of 40 rows as one of 10)."""
+    monkeypatch.setattr(runner, "FIRST_BATCH_ROWS", 100)
+    counts = []
+    for prefix, size in (("Q", 10), ("P", 40)):
+        rows = [f"网友{n},第{n}台冰箱不制冷,2026-09-01 10:00," for n in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            job = run_file(preset, store, csv_file(prefix, rows))
+        assert job.created_count == size
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from kesu.cases.models import Customer
+from kesu.core.bulk import instances_insert
 from kesu.core.errors import InvalidInput
 from kesu.privacy import crypto
 
@@ -165,7 +166,7 @@ def customers_save_many(drafts: list[CustomerDraft | Customer]) -> list[Customer
             if index:
                 made.setdefault(index, customer)
         result.append(customer)
-    Customer.objects.bulk_create(new)
+    instances_insert(new)
     for customer, fields in completed.values():
         customer.save(update_fields=sorted(fields))
     return result

@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 
 from kesu.accounts.models import User
 from kesu.cases.models import Case, CaseEvent, Visibility
+from kesu.core.bulk import instances_insert
 
 EventHandler = Callable[[CaseEvent], dict[str, Any]]
 
@@ -77,4 +78,5 @@ def events_append_many(events: list[CaseEvent]) -> list[CaseEvent]:
     for event in events:
         for handler in handlers:
             event.data = {**event.data, **handler(event)}
-    return CaseEvent.objects.bulk_create(events)
+    instances_insert(events)
+    return events

@@ -34,6 +34,7 @@ from kesu.cases.services.customers import (
     customers_save_many,
 )
 from kesu.cases.services.events import event_append, events_append_many
+from kesu.core.bulk import instances_insert
 from kesu.core.errors import InvalidInput, PermissionDenied
 
 
@@ -263,7 +264,7 @@ def cases_write_many(*, prepared: list[PreparedCase]) -> list[Case]:
         case.customer, case.number, case.updated_at = customer, number, now
         number_tokens = search.tokens(number)
         case.search_text = " ".join(dict.fromkeys([*number_tokens, *item.text_tokens]))
-    Case.objects.bulk_create(cases)
+    instances_insert(cases)
     if connection.vendor == "sqlite":  # PostgreSQL's search vector is generated
         with connection.cursor() as cursor:
             cursor.executemany(
