@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
 
 TOKEN_PREFIX = "kesu_"  # noqa: S105 - a public prefix, not a secret
 
@@ -45,9 +49,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.key_hint}…)"
 
     @classmethod
-    def issue(
-        cls, *, user: object, name: str, scopes: list[str]
-    ) -> tuple[ApiToken, str]:
+    def issue(cls, *, user: User, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
         """Create a token; returns the row and the raw token, which is not stored."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
