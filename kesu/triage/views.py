@@ -1,5 +1,5 @@
-"""Triage pages: batch problems and similar complaints (R-CL-5), and the models page
-(retrain, activate, roll back)."""
+"""Triage pages: batch problems, the case page's triage card and similar complaints
+(R-CL-3, R-CL-5), and the models page (retrain, activate, roll back)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from kesu.triage import model_selectors
 from kesu.triage.duplicates import batch_problem_list, similar_case_list
 from kesu.triage.forms import ActivateForm
 from kesu.triage.models import RetrainTrigger
+from kesu.triage.selectors import case_triage_summary
 from kesu.triage.services import model_activate
 from kesu.triage.services.retraining import retrain_request
 from kesu.web.auth import signed_in_user
@@ -43,15 +44,22 @@ def batch_problems(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def similar_cases(request: HttpRequest, number: str) -> HttpResponse:
-    """The case page's "similar complaints" box (loaded by htmx), in scope only."""
+def case_boxes(request: HttpRequest, number: str) -> HttpResponse:
+    """The case page's triage boxes (loaded by htmx), in scope only.
+
+    The triage card, when the case has an automatic triage the user may see, and
+    the similar complaints: one request, as the case page's one placeholder.
+    """
     user = signed_in_user(request)
     try:
         case = case_get(user=user, number=number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    similar = similar_case_list(user=user, case=case)
-    return render(request, "triage/similar_cases.html", {"similar": similar})
+    context = {
+        "triage": case_triage_summary(case=case, user=user),
+        "similar": similar_case_list(user=user, case=case),
+    }
+    return render(request, "triage/case_boxes.html", context)
 
 
 def _model_manager(request: HttpRequest) -> User:

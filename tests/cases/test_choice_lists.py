@@ -42,7 +42,12 @@ def test_the_detail_page_panels_read_their_choices_without_cursors(
     client.force_login(supervisor)
 
     with CaptureQueriesContext(connection) as queries:
-        html = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+        html = client.get(
+            reverse("cases:detail", args=[case.number]),
+            {"panel": "assign"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="panel-assign",
+        ).content.decode()
 
     assert _cursors(queries.captured_queries) == []
     assign = html.split('id="panel-assign"')[1].split("</form>")[0]

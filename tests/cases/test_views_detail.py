@@ -295,12 +295,98 @@ def test_detail_page_query_count_is_pinned_for_a_30_event_timeline(
     # session, user, the agent's stores (their scope), the case with its
     # relations, its owner and assignee, the plans (the table and the available
     # actions), the current plan once more (blocked steps), collaborations,
-    # events with their actors, attachments, deadline clocks, the stores again
-    # and the events of the triage card, unread notifications, and six choice
-    # lists of the panels' forms (people, categories, templates, departments):
-    # none of them grows with the timeline.
-    with django_assert_num_queries(20):
+    # events with their actors, attachments, deadline clocks, unread
+    # notifications: none of them grows with the timeline. The collapsed panels'
+    # choice lists and the triage card come with their own requests.
+    with django_assert_num_queries(12):
         response = client.get(reverse("cases:detail", args=[case.number]))
 
     assert response.status_code == 200
     assert len(response.context["events"]) >= 30
+
+
+def panel_fragment(client, case, key, **extra):
+    url = reverse("cases:detail", args=[case.number])
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": f"panel-{key}"}
+    return client.get(url, {"panel": key}, **headers, **extra)
+
+
+def test_collapsed_work_panels_are_sent_without_their_forms(
+    client, agent, supervisor, case
+):
+    """The page sends titles; the select lists come when a panel is opened."""
+    html = detail(client, supervisor, case).content.decode()
+
+    assign = html.split('id="panel-assign"')[1].split("</details>")[0]
+    url = reverse("cases:detail", args=[case.number]) + "?panel=assign"
+    assert f'hx-get="{url}"' in assign
+    assert 'hx-trigger="toggle once"' in assign
+    assert "<select" not in assign
+    assert "<form" not in assign
+    assert "<form" in html.split('id="panel-verify"')[1].split("</details>")[0]
+
+
+def test_opening_a_panel_fetches_its_form_alone(
+    client, supervisor, handler, case, after_sales, django_assert_num_queries
+):
+    client.force_login(supervisor)
+
+    # session, user, the supervisor's departments and stores (scope), the case,
+    # its people, the current plan (available actions), the two choice lists.
+    with django_assert_num_queries(9):
+        response = panel_fragment(client, case, "assign")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.strip().startswith('<details id="panel-assign"')
+    assert " open>" in html.split("\n")[1]
+    assert f'action="{reverse("cases:assign", args=[case.number])}"' in html
+    assert f'<option value="{after_sales.pk}">' in html
+    assert f'<option value="{handler.pk}">' in html
+    assert "HX-Target" in response["Vary"]
+
+
+def test_a_panel_the_user_may_not_use_is_404(client, agent, quality, case):
+    """An agent may not assign; quality may not work: no form for them."""
+    client.force_login(agent)
+    assign = panel_fragment(client, case, "assign")
+    unknown = panel_fragment(client, case, "no_such_panel")
+    step = panel_fragment(client, case, "verify")
+    client.force_login(quality)
+    note = panel_fragment(client, case, "note")
+
+    assert assign.status_code == 404
+    assert unknown.status_code == 404
+    assert step.status_code == 404  # workflow steps are always on the page
+    assert note.status_code == 404
+
+
+def test_a_panel_of_a_case_out_of_scope_is_404(client, other_handler, case):
+    client.force_login(other_handler)
+
+    response = panel_fragment(client, case, "note")
+
+    assert response.status_code == 404
+
+
+def test_without_javascript_the_panel_link_opens_the_page_with_its_form(
+    client, supervisor, case, after_sales
+):
+    html = detail(client, supervisor, case).content.decode()
+    link = html.split('id="panel-assign"')[1].split("</details>")[0]
+    client.force_login(supervisor)
+
+    opened = client.get(
+        reverse("cases:detail", args=[case.number]), {"panel": "assign"}
+    )
+    ignored = client.get(reverse("cases:detail", args=[case.number]), {"panel": "x"})
+
+    assert "?panel=assign#panel-assign" in link
+    page = opened.content.decode()
+    panel = page.split('id="panel-assign"')[1].split("</details>")[0]
+    assert panel.startswith(' class="card action-panel" open>')
+    assert f'<option value="{after_sales.pk}">' in panel
+    assert "<select" not in page.split('id="panel-handover"')[1].split("</details>")[0]
+    assert ignored.status_code == 200
+    assert "<select" not in ignored.content.decode().split('id="panel-assign"')[1]

@@ -86,7 +86,7 @@ def test_case_page_loads_the_similar_complaints_box(client, agent, store):
     response = client.get(reverse("cases:detail", args=[case.number]))
 
     assert response.status_code == 200
-    assert reverse("triage:similar", args=[case.number]) in response.content.decode()
+    assert reverse("triage:case_boxes", args=[case.number]) in response.content.decode()
 
 
 def test_similar_complaints_show_only_cases_the_viewer_may_see(client, agent, store):
@@ -96,7 +96,7 @@ def test_similar_complaints_show_only_cases_the_viewer_may_see(client, agent, st
     (hidden,) = record_all(other_agent, elsewhere, COPIES[2:3])
     client.force_login(agent)
 
-    response = client.get(reverse("triage:similar", args=[mine.number]))
+    response = client.get(reverse("triage:case_boxes", args=[mine.number]))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -111,7 +111,7 @@ def test_similar_complaints_of_an_unrelated_case_are_empty(client, agent, store)
     record_all(agent, store, COPIES[:2])
     client.force_login(agent)
 
-    response = client.get(reverse("triage:similar", args=[case.number]))
+    response = client.get(reverse("triage:case_boxes", args=[case.number]))
 
     assert response.status_code == 200
     assert "KS-" not in response.content.decode()
@@ -124,6 +124,7 @@ def test_similar_complaints_of_a_case_out_of_scope_are_not_found(client, agent, 
     client.force_login(agent)
 
     assert (
-        client.get(reverse("triage:similar", args=[hidden.number])).status_code == 404
+        client.get(reverse("triage:case_boxes", args=[hidden.number])).status_code
+        == 404
     )
-    assert client.get(reverse("triage:similar", args=["KS-nope"])).status_code == 404
+    assert client.get(reverse("triage:case_boxes", args=["KS-nope"])).status_code == 404

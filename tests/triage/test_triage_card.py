@@ -1,5 +1,7 @@
 """The triage card and the API's `triage` object (R-CL-3, R-CL-5).
 
+The case page holds a placeholder; htmx fetches the card (and the similar
+complaints) from `triage:case_boxes`.
 Cases are triaged by the real shipped model and rules, through the task queued when
 the intake commits; expected confidences are read back from the stored event.
 """
@@ -12,6 +14,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from kesu.accounts.models import Role
+from kesu.accounts.permissions import ROLE_CAPABILITIES, Capability
 from kesu.cases.models import Case, Product
 from kesu.cases.selectors import case_get
 from kesu.cases.services import case_assign, case_classify, event_append
@@ -55,6 +59,14 @@ def page(client, user, case) -> str:
     return response.content.decode()
 
 
+def card_html(client, user, case) -> str:
+    """The triage boxes as the case page's placeholder loads them."""
+    client.force_login(user)
+    response = client.get(reverse("triage:case_boxes", args=[case.number]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def row(html: str, field: str) -> str:
     return html.split(f'data-field="{field}"')[1].split("</tr>")[0]
 
@@ -76,7 +88,7 @@ def test_applied_triage_shows_each_field_with_its_confidence(
     case = triaged(description=LATE_PARCEL)
     confidences = record(case)["confidences"]
 
-    html = page(client, agent, case)
+    html = card_html(client, agent, case)
 
     assert case.category.code == "logistics"
     assert "Applied automatically" in html
@@ -100,7 +112,7 @@ def test_suggestion_below_the_threshold_needs_triage(client, agent, settings, tr
     case = triaged(description=LATE_PARCEL)
     confidences = record(case)["confidences"]
 
-    html = page(client, agent, case)
+    html = card_html(client, agent, case)
 
     card = html.split('id="triage"')[1].split("</section>")[0]
     assert case.category is None
@@ -118,7 +130,7 @@ def test_rule_words_model_version_and_language_are_shown(client, agent, triaged)
     case = triaged(description=SMOKE_AND_THREAT)
     triage = record(case)
 
-    html = page(client, agent, case)
+    html = card_html(client, agent, case)
 
     assert case.severity == "major"
     card = html.split('id="triage"')[1].split("</section>")[0]
@@ -143,7 +155,7 @@ def test_repeat_links_the_earlier_case(client, agent, store, product, triaged):
     )
     case = triaged(product=product)
 
-    html = page(client, agent, case)
+    html = card_html(client, agent, case)
 
     url = reverse("cases:detail", args=[earlier.number])
     assert f'<a href="{url}">{earlier.number}</a> · same product' in html
@@ -162,21 +174,68 @@ def test_repeat_of_a_case_out_of_scope_is_named_but_not_linked(
     )
     case = triaged(product=product, department=after_sales)
 
-    html = page(client, handler, case)
+    html = card_html(client, handler, case)
 
     repeat = html.split('class="repeat-of">')[1].split("</dd>")[0]
     assert earlier.number in repeat
     assert "<a " not in repeat
 
 
-def test_case_without_triage_shows_no_card(client, agent, store):
+def test_case_page_loads_the_card_from_the_triage_app(client, agent, triaged):
+    case = triaged(description=LATE_PARCEL)
+
+    html = page(client, agent, case)
+
+    url = reverse("triage:case_boxes", args=[case.number])
+    slot = html.split('id="similar-cases"')[1].split("</section>")[0]
+    assert f'hx-get="{url}"' in slot
+    assert 'hx-trigger="load"' in slot
+    assert 'id="triage"' not in html
+
+
+def test_case_without_triage_gets_no_card(client, agent, store):
     case = make_case(by=agent, store=store)  # the triage task never ran
 
-    client.force_login(agent)
-    response = client.get(reverse("cases:detail", args=[case.number]))
+    html = card_html(client, agent, case)
 
-    assert response.context["triage"] is None
-    assert 'id="triage"' not in response.content.decode()
+    assert 'id="triage"' not in html
+    assert 'id="similar-cases"' in html
+    assert "No similar complaints." in html
+
+
+def test_card_of_a_case_out_of_scope_is_404(client, other_handler, triaged):
+    """R-SEC-1: the fragment, like the page, never says whether the case exists."""
+    case = triaged(description=LATE_PARCEL)
+    client.force_login(other_handler)
+
+    response = client.get(reverse("triage:case_boxes", args=[case.number]))
+    unknown = client.get(reverse("triage:case_boxes", args=["KS-19990101-0001"]))
+
+    assert response.status_code == 404
+    assert unknown.status_code == 404
+
+
+def test_card_is_left_out_for_a_role_without_internal_events(
+    client, quality, triaged, monkeypatch
+):
+    """Triage is internal, like the events it comes from."""
+    case = triaged(description=LATE_PARCEL)
+    monkeypatch.setitem(
+        ROLE_CAPABILITIES, Role.QUALITY, frozenset({Capability.CASE_SEE_ALL})
+    )
+
+    html = card_html(client, quality, case)
+
+    assert 'id="triage"' not in html
+    assert 'id="similar-cases"' in html
+
+
+def test_card_needs_a_signed_in_user(client, triaged):
+    case = triaged(description=LATE_PARCEL)
+
+    response = client.get(reverse("triage:case_boxes", args=[case.number]))
+
+    assert response.status_code == 302
 
 
 def test_staff_reclassification_is_marked_as_changed(
@@ -194,7 +253,7 @@ def test_staff_reclassification_is_marked_as_changed(
         impact_grade=case.impact_grade,
     )
 
-    html = page(client, agent, case)
+    html = card_html(client, agent, case)
 
     assert "changed by staff" in row(html, "category")
     assert "changed by staff" in row(html, "subcategory")
@@ -211,10 +270,10 @@ def test_routed_department_is_shown_and_marked_when_staff_move_it(
         category=top_category("logistics"), department=after_sales
     )
     case = triaged(description=LATE_PARCEL)
-    routed = page(client, agent, case)
+    routed = card_html(client, agent, case)
     case_assign(case=case, department=logistics, assignee=None, by=supervisor)
 
-    moved = page(client, agent, case)
+    moved = card_html(client, agent, case)
 
     assert "After-sales" in row(routed, "department")
     assert "routing rule" in row(routed, "department")
@@ -233,7 +292,7 @@ def test_odd_or_old_triage_record_still_renders(client, agent, store):
         data={"triage": {"suggestion": {"category": "no_such_code"}}},
     )
 
-    html = page(client, agent, case)
+    html = card_html(client, agent, case)
 
     category = row(html, "category")
     assert "no_such_code" in category
@@ -341,19 +400,25 @@ def test_summary_reads_two_queries_at_most(
     assert summary.repeat_of is not None
 
 
-def test_detail_page_with_a_suggestion_and_a_repeat_is_pinned(
+def test_detail_page_and_card_with_a_suggestion_and_a_repeat_are_pinned(
     client, agent, product, settings, triaged, django_assert_num_queries
 ):
-    """19 queries for this page without the card, plus the summary's two."""
+    """The page does not read the triage; the boxes read scope, case and summary."""
     settings.KESU_TRIAGE_APPLY_CONFIDENCE = 0.95
     triaged(product=product, description=LATE_PARCEL)
     case = triaged(product=product, description=LATE_PARCEL)
     client.force_login(agent)
     client.get(reverse("cases:detail", args=[case.number]))
 
-    with django_assert_num_queries(21):
-        response = client.get(reverse("cases:detail", args=[case.number]))
+    with django_assert_num_queries(13):
+        page = client.get(reverse("cases:detail", args=[case.number]))
+    # session, user, the agent's stores, the case, its people; the summary's
+    # stores again (the repeat's link), events and names of the suggestion not
+    # taken; the case's near-duplicate signature (no similar cases to read).
+    with django_assert_num_queries(9):
+        response = client.get(reverse("triage:case_boxes", args=[case.number]))
 
+    assert "triage" not in page.context
     summary = response.context["triage"]
     assert summary.repeat_of is not None
     assert not summary.is_applied

@@ -1,19 +1,23 @@
 """The case detail page: facts, plans, collaboration, timeline and the actions panel.
 
 Each action is a `Panel`: a form in a container `panel-<key>` that htmx swaps on
-its own; `kesu.cases.views.actions` answers the forms.
+its own; `kesu.cases.views.actions` answers the forms. Work panels the page shows
+collapsed are sent as a title only (`ClosedPanel`): their forms (select lists of
+people, categories, templates) were half the page's rendering time, and are
+fetched when the user opens one (`?panel=<key>`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -39,7 +43,6 @@ from kesu.cases.services.workflow import current_plan
 from kesu.cases.workflow import Action, Status, allowed_actions
 from kesu.core.errors import NotFound
 from kesu.sla.selectors import case_deadlines
-from kesu.triage.selectors import case_triage_summary
 from kesu.web.auth import signed_in_user
 from kesu.web.htmx import render_page_or_partial
 
@@ -60,6 +63,7 @@ class Panel:
     # Why the step cannot be taken yet (a workflow guard); shown, button disabled.
     blocked: str = ""
     opened: bool = False
+    is_placeholder: ClassVar[bool] = False
 
     @property
     def element_id(self) -> str:
@@ -70,6 +74,20 @@ class Panel:
         """Workflow steps and decisions show; other work opens on demand or error."""
         always = self.key in Action.values or self.key in OPEN
         return always or self.opened or self.form.is_bound
+
+
+@dataclass(frozen=True)
+class ClosedPanel:
+    """A collapsed work panel: its title, and where htmx fetches its form."""
+
+    key: str
+    title: str | Promise
+    url: str
+    is_placeholder: ClassVar[bool] = True
+
+    @property
+    def element_id(self) -> str:
+        return f"panel-{self.key}"
 
 
 @dataclass(frozen=True)
@@ -212,15 +230,29 @@ def _timeline(case: Case, user: User) -> tuple[list[CaseEvent], dict[str, Any]]:
     return events, names
 
 
-def _panels(case: Case, available: frozenset[str]) -> list[Panel]:
+def _page_panel(case: Case, key: str, opened: str) -> Panel | ClosedPanel:
+    if key in Action.values or key in OPEN or key == opened:
+        panel = build_panel(case, key)
+        panel.opened = key == opened
+        return panel
+    url = f"{_url('detail', case)}?panel={key}"
+    return ClosedPanel(key, PANELS[key].title, url)
+
+
+def _panels(
+    case: Case, available: frozenset[str], opened: str
+) -> list[Panel | ClosedPanel]:
     steps = [action.value for action in allowed_actions(Status(case.status))]
     panels = [
-        build_panel(case, key) for key in (*steps, *PANEL_ORDER) if key in available
+        _page_panel(case, key, opened)
+        for key in (*steps, *PANEL_ORDER)
+        if key in available
     ]
     if available.intersection(steps):
         blocked = selectors.case_blocked_actions(case=case)
         for panel in panels:
-            panel.blocked = blocked.get(panel.key, "")
+            if isinstance(panel, Panel):
+                panel.blocked = blocked.get(panel.key, "")
     return panels
 
 
@@ -230,12 +262,17 @@ def detail_context(
     *,
     bound: Panel | None = None,
     revealed: dict[str, str] | None = None,
+    opened: str = "",
 ) -> dict[str, Any]:
-    """Everything the page shows; `bound` replaces its panel with a submitted form."""
+    """Everything the page shows; `bound` replaces its panel with a submitted form.
+
+    `opened` names a work panel to show open with its form (the link a collapsed
+    panel offers without JavaScript).
+    """
     user = signed_in_user(request)
     plans = list(case.plans.select_related("proposed_by", "decided_by"))
     available = selectors.case_available_actions(case=case, user=user, plans=plans)
-    panels = _panels(case, available)
+    panels = _panels(case, available, opened)
     collaborations = list(
         case.collaborations.select_related("department", "requested_by", "answered_by")
     )
@@ -267,21 +304,44 @@ def detail_context(
         "events": events,
         "names": names,
         "deadlines": case_deadlines(case),
-        "triage": case_triage_summary(case=case, user=user),
     }
 
 
 @require_GET
 @login_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    """The case page; htmx may ask for the case area or the timeline alone."""
+    """The case page; htmx may ask for the case area, the timeline or one panel."""
     case = get_case_or_404(request, number)
+    opened = request.GET.get("panel", "")
+    if opened and _is_htmx_for(request, f"panel-{opened}"):
+        return _panel_fragment(request, case, opened)
     return render_page_or_partial(
         request,
         TEMPLATE,
-        detail_context(request, case),
+        detail_context(request, case, opened=opened),
         partials={"case-area": "case_area", "timeline": "timeline"},
     )
+
+
+def _is_htmx_for(request: HttpRequest, element_id: str) -> bool:
+    is_htmx = request.headers.get("HX-Request") == "true"
+    return is_htmx and request.headers.get("HX-Target") == element_id
+
+
+def _panel_fragment(request: HttpRequest, case: Case, key: str) -> HttpResponse:
+    """One collapsed work panel, open with its form; 404 when not the user's to do."""
+    available = selectors.case_available_actions(
+        case=case, user=signed_in_user(request)
+    )
+    if key not in PANELS or key not in available:
+        raise Http404
+    panel = build_panel(case, key)
+    panel.opened = True
+    response = render(
+        request, f"{TEMPLATE}#action_panel", {"case": case, "panel": panel}
+    )
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @require_GET
