@@ -257,6 +257,9 @@ KESU_CASE_EVENT_HANDLERS: list[str] = [
     "kesu.sla.services.on_case_event",
     "kesu.triage.services.on_case_event",
 ]
+# The case detail the API serves: `kesu.cases.schemas.CaseDetailOut` or a feature
+# app's extension of it (triage adds its card).
+KESU_CASE_DETAIL_SCHEMA = "kesu.triage.api.TriagedCaseDetailOut"
 # Called by `kesu serve` once its task worker runs: they seed periodic task chains.
 KESU_WORKER_STARTUP: list[str] = [
     "kesu.sla.services.reconcile_sweep_start",

@@ -23,8 +23,8 @@ from pydantic import AwareDatetime
 from kesu.accounts.models import Store
 from kesu.api import auth
 from kesu.api.auth import ApiRequest
-from kesu.cases.api import ERRORS, Timestamp
 from kesu.cases.models import Case, Channel, Product
+from kesu.cases.schemas import ERRORS, Timestamp
 from kesu.core.errors import InvalidInput
 from kesu.intake.backends.api import ApiBackend
 from kesu.intake.selectors import first_response_due

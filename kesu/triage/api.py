@@ -1,22 +1,18 @@
 """Triage over JSON: the `triage` object of a case's detail (R-CL-3, R-CL-5).
 
-`kesu.cases.api` embeds `TriageOut` in the case detail; triage has no endpoints.
+`TriagedCaseDetailOut` is the case detail with it; `KESU_CASE_DETAIL_SCHEMA` names it,
+so `kesu.cases.api` serves it without importing triage. Triage has no endpoints.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from typing import Any
 
 from ninja import Schema
-from pydantic import PlainSerializer
 
-Timestamp = Annotated[
-    dt.datetime,
-    PlainSerializer(
-        lambda value: value.astimezone(dt.UTC).isoformat(), return_type=str
-    ),
-]
+from kesu.cases.models import Case
+from kesu.cases.schemas import CaseDetailOut, Timestamp
+from kesu.triage.selectors import TriageSummary, case_triage_summary
 
 
 class TriageFieldOut(Schema):
@@ -48,3 +44,11 @@ class TriageOut(Schema):
     reasons: list[str]
     fields: list[TriageFieldOut]
     repeat_of: RepeatOut | None
+
+
+class TriagedCaseDetailOut(CaseDetailOut):
+    triage: TriageOut | None  # null: no automatic triage, or not the caller's to see
+
+    @staticmethod
+    def resolve_triage(obj: Case, context: dict[str, Any]) -> TriageSummary | None:
+        return case_triage_summary(case=obj, user=context["request"].auth)
