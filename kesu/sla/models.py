@@ -258,6 +258,23 @@ class Clock(models.Model):
         return self.stopped_at is None and self.paused_at is None and now >= self.due_at
 
 
+class SweepQuerySet(models.QuerySet["Sweep"]):
+    def claim(
+        self, name: str, *, every: dt.timedelta, now: dt.datetime
+    ) -> dt.datetime | None:
+        """Claim this round of the sweep `name`; returns when the next one is due.
+
+        None means another chain holds the schedule (its next run is still ahead):
+        the caller neither sweeps nor enqueues a successor.
+        """
+        following = now + every
+        self.get_or_create(name=name, defaults={"next_run_at": now})
+        claimed = self.filter(name=name, next_run_at__lte=now).update(
+            next_run_at=following
+        )
+        return following if claimed else None
+
+
 class Sweep(models.Model):
     """When a periodic sweep runs next; claiming the slot keeps one chain alive.
 
@@ -268,6 +285,8 @@ class Sweep(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     next_run_at = models.DateTimeField()
+
+    objects = SweepQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name

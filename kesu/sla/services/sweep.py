@@ -38,13 +38,11 @@ def reconcile_sweep_claim(*, now: dt.datetime | None = None) -> dt.datetime | No
     None means another chain holds the schedule (its next run is still ahead), so
     the caller must neither sweep nor enqueue a successor.
     """
-    now = now or timezone.now()
-    following = now + dt.timedelta(minutes=settings.KESU_SLA_RECONCILE_MINUTES)
-    Sweep.objects.get_or_create(name=RECONCILE_SWEEP, defaults={"next_run_at": now})
-    claimed = Sweep.objects.filter(name=RECONCILE_SWEEP, next_run_at__lte=now).update(
-        next_run_at=following
+    return Sweep.objects.claim(
+        RECONCILE_SWEEP,
+        every=dt.timedelta(minutes=settings.KESU_SLA_RECONCILE_MINUTES),
+        now=now or timezone.now(),
     )
-    return following if claimed else None
 
 
 def reconcile_sweep_start() -> None:

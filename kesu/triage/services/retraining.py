@@ -118,13 +118,11 @@ def retrain_sweep_claim(*, now: dt.datetime | None = None) -> dt.datetime | None
     None means another chain holds the schedule: the caller neither checks nor
     enqueues a successor.
     """
-    now = now or timezone.now()
-    following = now + dt.timedelta(minutes=RETRAIN_CHECK_MINUTES)
-    Sweep.objects.get_or_create(name=RETRAIN_SWEEP, defaults={"next_run_at": now})
-    claimed = Sweep.objects.filter(name=RETRAIN_SWEEP, next_run_at__lte=now).update(
-        next_run_at=following
+    return Sweep.objects.claim(
+        RETRAIN_SWEEP,
+        every=dt.timedelta(minutes=RETRAIN_CHECK_MINUTES),
+        now=now or timezone.now(),
     )
-    return following if claimed else None
 
 
 def retrain_sweep_start() -> None:
