@@ -113,7 +113,17 @@ def inner(args: argparse.Namespace) -> int:
     """Migrate, fill up to the size, then run the scenarios against gunicorn."""
     from django.core.management import call_command
 
-    from bench import import_web, intake, near_dup, report, scenarios, server, sla, wrk
+    from bench import (
+        import_web,
+        intake,
+        near_dup,
+        page_cpu,
+        report,
+        scenarios,
+        server,
+        sla,
+        wrk,
+    )
     from bench.generate import DEFAULT_SEED, generate, parse_size
     from bench.triage import speed as triage_speed
     from kesu.cases.models import Case
@@ -167,6 +177,10 @@ def inner(args: argparse.Namespace) -> int:
     if "import_rows" in names:
         results.append(intake.run_import_rows(load, parse_size(args.rows)))
         print(intake.import_table(results[-1]), flush=True)
+    if "page_cpu" in names:
+        for figure in page_cpu.run(scenarios.Context.prepare(), args.repeat):
+            results.append(figure)
+            print(report.table(figure), flush=True)
     if http or {"workflow", "intake_api", "import_web"} & set(names):
         call_command("collectstatic", interactive=False, verbosity=0)
         ctx = scenarios.Context.prepare()

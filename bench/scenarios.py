@@ -152,6 +152,7 @@ DEADLINE_SCENARIOS = ["sla_due", "sla_reconcile", "sla_worker"]  # bench/sla.py
 INTAKE_SCENARIOS = ["intake_api", "import_rows", "import_web"]  # intake, import_web
 NEAR_DUP_SCENARIOS = ["near_dup", "near_dup_shingles"]  # bench/near_dup.py: no cases
 TRIAGE_SCENARIOS = ["triage"]  # bench/triage/speed.py: no cases
+PROCESS_SCENARIOS = ["page_cpu"]  # bench/page_cpu.py: the pages in process
 NAMES = (
     [s.name for s in HTTP_SCENARIOS]
     + WRITE_SCENARIOS
@@ -159,6 +160,7 @@ NAMES = (
     + INTAKE_SCENARIOS
     + NEAR_DUP_SCENARIOS
     + TRIAGE_SCENARIOS
+    + PROCESS_SCENARIOS
 )
 DEFAULT = [s.name for s in HTTP_SCENARIOS]
 
