@@ -20,16 +20,10 @@ from kesu.intake.imports.mapping import ParsedRow
 from kesu.intake.models import ImportJob, ImportPreset, IntakeRecord
 from kesu.privacy import crypto
 from kesu.sla.models import Clock
+from tests.intake.test_import import MAPPING
 from tests.intake.test_import_batching import run_file
 
 HEADER = "编号,用户,内容,时间,电话"
-MAPPING = {
-    "external_id": ["编号"],
-    "customer_name": ["用户"],
-    "description": ["内容"],
-    "received_at": ["时间"],
-    "customer_phone": ["电话"],
-}
 # A handle only, two rows sharing a phone, one phone already a customer's.
 CONTENT = [
     "网友甲,冰箱不制冷三天了,2026-09-01 10:00,",

@@ -75,16 +75,22 @@ def customer_save(*, draft: CustomerDraft) -> Customer:
     """
     customer = draft.found or _match(draft.phone_index, draft.email_index)
     if customer is None:
-        return Customer.objects.create(
-            name=draft.name,
-            phone=draft.phone,
-            email=draft.email,
-            address=draft.address,
-            phone_index=draft.phone_index,
-            email_index=draft.email_index,
-        )
+        customer = _new_customer(draft)
+        customer.save()
+        return customer
     _complete(customer, draft)
     return customer
+
+
+def _new_customer(draft: CustomerDraft) -> Customer:
+    return Customer(
+        name=draft.name,
+        phone=draft.phone,
+        email=draft.email,
+        address=draft.address,
+        phone_index=draft.phone_index,
+        email_index=draft.email_index,
+    )
 
 
 def customer_get_or_create(
@@ -146,14 +152,7 @@ def customers_save_many(drafts: list[CustomerDraft | Customer]) -> list[Customer
             or made_emails.get(draft.email_index)
         )
         if customer is None:
-            customer = Customer(
-                name=draft.name,
-                phone=draft.phone,
-                email=draft.email,
-                address=draft.address,
-                phone_index=draft.phone_index,
-                email_index=draft.email_index,
-            )
+            customer = _new_customer(draft)
             new.append(customer)
         else:
             changed = _fill(customer, draft)
